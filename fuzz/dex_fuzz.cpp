@@ -1,0 +1,4 @@
+// Fuzz target for dex: to be written.
+#include <cstddef>
+#include <cstdint>
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }

@@ -1,0 +1,48 @@
+#pragma once
+/// Every hard limit applied to untrusted input, in one place (cf. YARA's limits.h).
+/// A limit that is hit yields an Error (Errc::kLimit) or a diagnostic, never a crash.
+
+#include <cstdint>
+
+namespace appaudit::limits {
+
+/// Largest input file we map (APK or DEX).
+inline constexpr uint64_t kMaxInputFileSize = 4ull << 30; // 4 GiB
+
+// --- ZIP (apk/zip.cpp) ---
+/// Most central-directory entries read; the rest are skipped with a diagnostic.
+inline constexpr uint64_t kMaxZipEntries = 200'000;
+/// Largest inflated size of one entry.
+inline constexpr uint64_t kMaxEntryInflatedSize = 512ull << 20; // 512 MiB
+/// Largest inflated/compressed ratio of one entry above kRatioCheckFloor bytes.
+inline constexpr uint64_t kMaxInflateRatio = 1000;
+/// Entries smaller than this when inflated are exempt from the ratio check.
+inline constexpr uint64_t kRatioCheckFloor = 1ull << 20; // 1 MiB
+/// Total bytes inflated for one scan, across all entries.
+inline constexpr uint64_t kMaxTotalInflated = 4ull << 30; // 4 GiB
+/// Longest entry name accepted (longer names are truncated in reports).
+inline constexpr uint32_t kMaxZipNameLength = 4096;
+
+// --- Binary XML and resources (apk/axml.cpp, apk/arsc.cpp) ---
+inline constexpr uint32_t kMaxXmlDepth = 256;
+inline constexpr uint64_t kMaxXmlNodes = 1'000'000;
+inline constexpr uint64_t kMaxStringPoolStrings = 4'000'000;
+/// Depth of reference chains followed when resolving @ref -> @ref -> value.
+inline constexpr uint32_t kMaxResourceRefDepth = 16;
+
+// --- Signatures (apk/signing.cpp) ---
+inline constexpr uint64_t kMaxSigningBlockSize = 64ull << 20;
+inline constexpr uint32_t kMaxSigners = 64;
+inline constexpr uint32_t kMaxCertificatesPerSigner = 64;
+
+// --- DEX (dex/) ---
+/// Most DEX files read from one APK (classes.dex .. classesN.dex).
+inline constexpr uint32_t kMaxDexFiles = 512;
+/// Largest code item, in 16-bit units.
+inline constexpr uint32_t kMaxCodeUnits = 1u << 24;
+
+// --- Diagnostics ---
+/// Most diagnostics kept per scan; further ones are counted, not stored.
+inline constexpr uint32_t kMaxDiagnostics = 1000;
+
+} // namespace appaudit::limits
