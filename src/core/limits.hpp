@@ -34,6 +34,10 @@ inline constexpr uint32_t kMaxResourceRefDepth = 16;
 inline constexpr uint64_t kMaxSigningBlockSize = 64ull << 20;
 inline constexpr uint32_t kMaxSigners = 64;
 inline constexpr uint32_t kMaxCertificatesPerSigner = 64;
+/// Most ID-value pairs read from the APK Signing Block.
+inline constexpr uint32_t kMaxSigningBlockPairs = 4096;
+/// Most signature (and digest) records per v2/v3 signer.
+inline constexpr uint32_t kMaxSignaturesPerSigner = 64;
 
 // --- DEX (dex/) ---
 /// Most DEX files read from one APK (classes.dex .. classesN.dex).
