@@ -1,0 +1,282 @@
+#include "engine/scan.hpp"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "apk/arsc.hpp"
+#include "apk/zip.hpp"
+#include "core/mapped_file.hpp"
+#include "dex/class_index.hpp"
+#include "dex/dex_file.hpp"
+#include "dex/instruction.hpp"
+
+namespace appaudit::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Times one stage into `result.timings`.
+class StageTimer {
+ public:
+  StageTimer(ScanResult& result, const char* stage)
+      : result_(result), stage_(stage), start_(Clock::now()) {}
+  ~StageTimer() {
+    std::chrono::duration<double, std::milli> d = Clock::now() - start_;
+    result_.timings.push_back({stage_, d.count()});
+  }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  ScanResult& result_;
+  const char* stage_;
+  Clock::time_point start_;
+};
+
+std::string sha256_hex(ByteView bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+bool looks_like_dex(ByteView bytes) {
+  return bytes.size() >= 4 && std::memcmp(bytes.data(), "dex\n", 4) == 0;
+}
+
+std::string base_name(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+/// Counts what dexdump lists (classes, methods) and walks every code item, decoding every
+/// instruction so that a broken method shows up here rather than in a later analysis.
+void summarize_dex(const dex::DexFile& file, const ScanOptions& options, DexSummary& s,
+                   Diagnostics& diags) {
+  s.version = file.version();
+  s.size = file.header().file_size;
+  s.classes = file.class_defs_size();
+  s.string_ids = file.string_ids_size();
+  s.type_ids = file.type_ids_size();
+  s.proto_ids = file.proto_ids_size();
+  s.field_ids = file.field_ids_size();
+  s.method_ids = file.method_ids_size();
+  uint32_t bad_class_data = 0;
+  uint32_t bad_code = 0;
+  for (uint32_t i = 0; i < file.class_defs_size(); ++i) {
+    auto def = file.class_def(dex::ClassDefIdx(i));
+    if (!def) continue;
+    auto reader = file.class_data_reader(*def);
+    if (!reader) {
+      if (bad_class_data++ == 0) diags.add_error("dex.class_data", reader.error());
+      continue;
+    }
+    s.methods += reader->direct_methods_size() + reader->virtual_methods_size();
+    s.fields += reader->static_fields_size() + reader->instance_fields_size();
+    if (!options.decode_code) continue;
+    dex::ClassMember member;
+    while (reader->next(member)) {
+      if (!member.is_method() || member.code_off == 0) continue;
+      auto code = file.code_item(member.code_off);
+      if (!code) {
+        if (bad_code++ == 0) diags.add_error("dex.code_item", code.error());
+        continue;
+      }
+      ++s.code_items;
+      dex::Instruction insn;
+      dex::InstructionIterator it(code->insns);
+      while (it.next(insn)) {
+        ++s.instructions;
+        if ((insn.info().flags & dex::kFlagInvoke) != 0) ++s.invokes;
+      }
+      s.invalid_instructions += it.invalid_count();
+      if (it.status() != dex::DecodeStatus::kOk && bad_code++ == 0) {
+        diags.add_at(Severity::kWarning, "dex.code_truncated", file.name(),
+                     "instruction sweep stopped early in " +
+                         file.pretty_method(member.method()) + ": " +
+                         std::string(dex::to_string(it.status())),
+                     member.code_off);
+      }
+    }
+    if (!reader->ok() && bad_class_data++ == 0) {
+      diags.add_at(Severity::kWarning, "dex.class_data", file.name(),
+                   "class_data_item of " + std::string(file.class_descriptor(*def)) +
+                       " is truncated or malformed",
+                   def->class_data_off);
+    }
+  }
+  if (bad_class_data > 1 || bad_code > 1) {
+    diags.add(Severity::kWarning, "dex.summary", file.name(),
+              std::to_string(bad_class_data) + " unreadable class data items and " +
+                  std::to_string(bad_code) + " unreadable code items (first one reported)");
+  }
+  if (s.invalid_instructions > 0) {
+    diags.add(Severity::kWarning, "dex.invalid_instructions", file.name(),
+              std::to_string(s.invalid_instructions) + " unused opcodes met while decoding");
+  }
+}
+
+/// Opens every DEX of `set` and fills `result.dex` in set order (= loading order).
+void index_dex(const dex::DexSet& set, const ScanOptions& options, ScanResult& result) {
+  for (const dex::DexFile& file : set) {
+    DexSummary s;
+    s.name = file.name();
+    summarize_dex(file, options, s, result.diagnostics);
+    result.dex.push_back(std::move(s));
+  }
+  dex::ClassIndex index = dex::ClassIndex::build(set, nullptr);
+  result.classes_total = static_cast<uint32_t>(index.size());
+  result.duplicate_classes = static_cast<uint32_t>(index.duplicates().size());
+  if (!index.duplicates().empty()) {
+    const auto& d = index.duplicates().front();
+    result.diagnostics.add(
+        Severity::kInfo, "dex.duplicate_class", set[d.shadowed.dex].name(),
+        std::to_string(index.duplicates().size()) +
+            " class definitions are shadowed by an earlier DEX file (first: " +
+            std::string(d.descriptor) + " in " + set[d.winner.dex].name() + ")");
+  }
+}
+
+void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult& result) {
+  Diagnostics& diags = result.diagnostics;
+  {
+    StageTimer t(result, "inventory");
+    result.inventory = apk::inventory(zip, diags);
+  }
+  {
+    StageTimer t(result, "manifest");
+    std::optional<apk::EntryData> arsc_data;
+    std::optional<apk::ResourceTable> table;
+    if (const apk::ZipEntry* e = zip.find("resources.arsc")) {
+      auto data = zip.read(*e);
+      if (!data) {
+        diags.add_error("apk.resources_unreadable", data.error());
+      } else {
+        arsc_data = std::move(*data);
+        auto parsed = apk::ResourceTable::parse(arsc_data->data, diags);
+        if (parsed) {
+          table = std::move(*parsed);
+        } else {
+          diags.add_error("apk.resources_invalid", parsed.error());
+        }
+      }
+    }
+    if (const apk::ZipEntry* e = zip.find("AndroidManifest.xml")) {
+      auto data = zip.read(*e);
+      if (!data) {
+        diags.add_error("apk.manifest_unreadable", data.error());
+      } else {
+        auto manifest = apk::parse_manifest(data->data, table ? &*table : nullptr, diags);
+        if (manifest) {
+          result.manifest = std::move(*manifest);
+        } else {
+          diags.add_error("apk.manifest_invalid", manifest.error());
+        }
+      }
+    } else {
+      diags.add(Severity::kError, "apk.no_manifest", zip.where(),
+                "no AndroidManifest.xml entry: Android would not install this archive");
+    }
+  }
+  {
+    StageTimer t(result, "signing");
+    result.signing = apk::read_signatures(zip, diags);
+  }
+  {
+    StageTimer t(result, "dex");
+    dex::DexSet set;
+    for (const std::string& name : result.inventory.dex_entries) {
+      const apk::ZipEntry* e = zip.find(name);
+      if (e == nullptr) continue;
+      auto data = zip.read(*e);
+      if (!data) {
+        diags.add_error("dex.unreadable", data.error());
+        DexSummary s;
+        s.name = name;
+        s.error = data.error().to_string();
+        result.dex.push_back(std::move(s));
+        continue;
+      }
+      std::vector<uint8_t> bytes = data->owned.empty()
+                                       ? std::vector<uint8_t>(data->data.begin(), data->data.end())
+                                       : std::move(data->owned);
+      Status st = set.add(name, std::move(bytes), &diags);
+      if (!st) {
+        diags.add_error("dex.invalid", st.error());
+        DexSummary s;
+        s.name = name;
+        s.error = st.error().to_string();
+        result.dex.push_back(std::move(s));
+      }
+    }
+    std::vector<DexSummary> failed = std::move(result.dex);
+    result.dex.clear();
+    index_dex(set, options, result);
+    for (auto& f : failed) result.dex.push_back(std::move(f));
+  }
+}
+
+} // namespace
+
+const char* to_string(InputKind kind) { return kind == InputKind::kDex ? "dex" : "apk"; }
+
+Expected<ScanResult> scan_file(const std::string& path, const ScanOptions& options) {
+  ScanResult result;
+  std::unique_ptr<MappedFile> file;
+  {
+    StageTimer t(result, "open");
+    auto mapped = MappedFile::open(path);
+    if (!mapped) return mapped.error();
+    file = std::move(*mapped);
+    result.input.path = path;
+    result.input.file_name = base_name(path);
+    result.input.size = file->bytes().size();
+    result.input.sha256 = sha256_hex(file->bytes());
+  }
+  ByteView bytes = file->bytes();
+  const std::string& name = result.input.file_name;
+
+  if (looks_like_dex(bytes)) {
+    result.input.kind = InputKind::kDex;
+    StageTimer t(result, "dex");
+    dex::DexSet set;
+    Status st = set.add_view(name, bytes, &result.diagnostics);
+    if (!st) {
+      Error e = st.error();
+      if (e.where.empty()) e.where = path;
+      return e;
+    }
+    index_dex(set, options, result);
+    return result;
+  }
+
+  Diagnostics zip_diags;
+  std::optional<apk::ZipArchive> zip;
+  {
+    StageTimer t(result, "zip");
+    auto opened = apk::ZipArchive::open(bytes, zip_diags, name);
+    if (!opened) {
+      Error e = opened.error();
+      std::string detail = (e.where.empty() || e.where == name) ? "" : e.where + ": ";
+      e.where = path;
+      e.message = "neither a DEX file nor a ZIP/APK archive: " + detail + e.message;
+      return e;
+    }
+    zip = std::move(*opened);
+  }
+  result.input.kind = InputKind::kApk;
+  result.diagnostics.append(zip_diags);
+  scan_apk(*zip, options, result);
+  return result;
+}
+
+} // namespace appaudit::engine

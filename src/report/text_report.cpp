@@ -1,0 +1,113 @@
+#include "report/text_report.hpp"
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace appaudit::report {
+namespace {
+
+/// Appends `fmt` with its single "%s" replaced by `a` (no length limit, no printf parsing).
+void line(std::string& out, std::string_view fmt, const std::string& a) {
+  size_t p = fmt.find("%s");
+  out.append(fmt.substr(0, p));
+  out += a;
+  if (p != std::string_view::npos) out.append(fmt.substr(p + 2));
+}
+
+std::string yes_no(const std::optional<bool>& v) {
+  if (!v) return "(not set)";
+  return *v ? "yes" : "no";
+}
+
+} // namespace
+
+std::string render_text(const engine::ScanResult& r, bool include_timings) {
+  std::string out;
+  line(out, "%s\n", r.input.file_name + " (" + engine::to_string(r.input.kind) + ", " +
+                        std::to_string(r.input.size) + " bytes)");
+  line(out, "  sha256       %s\n", r.input.sha256);
+  if (r.manifest) {
+    const apk::Manifest& m = *r.manifest;
+    line(out, "  package      %s\n", m.package);
+    line(out, "  version      %s\n",
+         m.version_name + " (" + std::to_string(m.version_code) + ")");
+    line(out, "  sdk          %s\n",
+         "min " + (m.min_sdk ? m.min_sdk->text() : std::string("(not set)")) + ", target " +
+             (m.target_sdk ? m.target_sdk->text() : std::string("(not set)")) +
+             (m.max_sdk ? ", max " + std::to_string(*m.max_sdk) : std::string()));
+    std::string label = m.label.value_or("(none)");
+    if (m.label_zh_cn && m.label_zh_cn != m.label) label += " / zh-CN: " + *m.label_zh_cn;
+    line(out, "  label        %s\n", label);
+    for (const auto& l : m.launcher_activities) line(out, "  launcher     %s\n", l);
+    line(out, "  application  %s\n",
+         (m.application.name.empty() ? std::string("(default)") : m.application.name) +
+             "  allowBackup=" + yes_no(m.application.allow_backup) +
+             " debuggable=" + yes_no(m.application.debuggable) +
+             " usesCleartextTraffic=" + yes_no(m.application.uses_cleartext_traffic));
+    line(out, "\n  permissions (%s)\n", std::to_string(m.uses_permissions.size()));
+    for (const auto& p : m.uses_permissions) {
+      line(out, "    %s\n", p.name + (p.max_sdk ? "  (maxSdk " + std::to_string(*p.max_sdk) + ")"
+                                                : std::string()) +
+                                (p.sdk23 ? "  [sdk-23]" : ""));
+    }
+    size_t exported = 0;
+    for (const auto& c : m.components) exported += c.effective_exported ? 1 : 0;
+    line(out, "\n  components (%s)\n", std::to_string(m.components.size()) + ", " +
+                                           std::to_string(exported) + " exported");
+    for (const auto& c : m.components) {
+      line(out, "    %s\n", std::string(apk::to_string(c.kind)) + " " + c.name +
+                              (c.effective_exported ? "  [exported]" : ""));
+    }
+  } else if (r.input.kind == engine::InputKind::kApk) {
+    out += "  manifest     (unreadable, see diagnostics)\n";
+  }
+  if (r.input.kind == engine::InputKind::kApk) {
+    std::string schemes;
+    if (r.signing.v1_present) schemes += " v1";
+    if (r.signing.v2_present) schemes += " v2";
+    if (r.signing.v3_present) schemes += " v3";
+    if (r.signing.v31_present) schemes += " v3.1";
+    line(out, "\n  signing     %s\n",
+         (schemes.empty() ? std::string(" unsigned") : schemes) +
+             (r.signing.verified ? "  (verified)" : "  (NOT verified)"));
+    for (const auto& s : r.signing.signers) {
+      line(out, "    %s\n", s.certificate.subject);
+      line(out, "      sha256 %s\n", s.certificate.sha256);
+    }
+    if (!r.inventory.native_libs.empty()) {
+      line(out, "\n  native libs (%s)\n", std::to_string(r.inventory.native_libs.size()));
+      for (const auto& l : r.inventory.native_libs) {
+        line(out, "    %s\n", l.path + "  " + l.elf_machine + "  " + std::to_string(l.size));
+      }
+    }
+  }
+  line(out, "\n  dex files (%s)\n", std::to_string(r.dex.size()) + ", " +
+                                       std::to_string(r.classes_total) + " distinct classes");
+  for (const auto& d : r.dex) {
+    line(out, "    %s\n", d.name + "  v0" + std::to_string(d.version) + "  " +
+                              std::to_string(d.classes) + " classes, " +
+                              std::to_string(d.methods) + " methods, " +
+                              std::to_string(d.instructions) + " instructions" +
+                              (d.error.empty() ? std::string() : "  ERROR: " + d.error));
+  }
+  if (!r.diagnostics.empty()) {
+    line(out, "\n  diagnostics (%s)\n", std::to_string(r.diagnostics.items().size() +
+                                                         r.diagnostics.dropped()));
+    for (const auto& d : r.diagnostics.items()) {
+      line(out, "    %s\n", std::string(to_string(d.severity)) + " " + d.code + ": " + d.where +
+                                ": " + d.message);
+    }
+  }
+  if (include_timings) {
+    out += "\n  timings\n";
+    for (const auto& t : r.timings) {
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "    %-10s %8.2f ms\n", t.stage.c_str(), t.milliseconds);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+} // namespace appaudit::report

@@ -1,0 +1,157 @@
+// End-to-end tests of the `appaudit` command on fixtures built from source
+// (tests/fixtures/apps/hello: manifest + resources + two DEX files, signed v1+v2+v3).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../support/test_support.hpp"
+
+namespace appaudit {
+namespace {
+
+using nlohmann::json;
+
+std::string bin() {
+  const char* b = std::getenv("APPAUDIT_BIN");
+  return b != nullptr ? b : "build/bin/appaudit";
+}
+std::string hello() { return test::fixtures_dir() + "/apk/hello.apk"; }
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+CliRun run(const std::string& args) {
+  std::string err_file = ::testing::TempDir() + "/appaudit_stderr.txt";
+  CliRun r;
+  r.out = test::run_command(bin() + " " + args + " 2>" + err_file, &r.code);
+  auto e = test::read_file(err_file);
+  r.err.assign(e.begin(), e.end());
+  return r;
+}
+
+TEST(Cli, ScanApkJsonHasTheContractFields) {
+  CliRun r = run("scan " + hello());
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], "1.0");
+  EXPECT_EQ(j["input"]["kind"], "apk");
+  EXPECT_EQ(j["input"]["sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(j["app"]["package"], "com.example.hello");
+  EXPECT_EQ(j["app"]["version_code"], 42);  // an integer, not a string
+  EXPECT_EQ(j["app"]["version_name"], "1.2.3");
+  EXPECT_EQ(j["app"]["min_sdk"], 21);
+  EXPECT_EQ(j["app"]["target_sdk"], 30);
+  EXPECT_EQ(j["app"]["label"], "Hello Audit");
+  EXPECT_EQ(j["app"]["label_zh_cn"], "你好审计");
+
+  std::vector<std::string> perms;
+  for (const auto& p : j["permissions"]) perms.push_back(p["name"]);
+  EXPECT_EQ(perms, (std::vector<std::string>{
+                       "android.permission.INTERNET", "android.permission.READ_PHONE_STATE",
+                       "android.permission.ACCESS_FINE_LOCATION",
+                       "android.permission.READ_CONTACTS"}));
+  EXPECT_EQ(j["permissions"][2]["max_sdk"], 28);
+  EXPECT_EQ(j["permissions"][3]["tag"], "uses-permission-sdk-23");
+
+  std::map<std::string, json> comps;
+  for (const auto& c : j["components"]) comps[c["name"]] = c;
+  ASSERT_EQ(comps.size(), 4u);
+  EXPECT_EQ(comps["com.example.hello.MainActivity"]["exported"], true);
+  EXPECT_EQ(comps["com.example.hello.BootReceiver"]["kind"], "receiver");
+  EXPECT_EQ(comps["com.example.hello.BootReceiver"]["exported"], true);  // implied by filter
+  EXPECT_EQ(comps["com.example.hello.SyncService"]["exported"], false);
+  EXPECT_EQ(comps["com.example.hello.SyncService"]["process"], ":sync");
+  EXPECT_EQ(comps["com.example.hello.InitProvider"]["authorities"],
+            json({"com.example.hello.init"}));
+  EXPECT_EQ(j["app"]["launcher_activities"][0], "com.example.hello.MainActivity");
+
+  ASSERT_EQ(j["signers"].size(), 1u);
+  EXPECT_EQ(j["signers"][0]["sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(j["signing"]["verified"], true);
+  EXPECT_EQ(j["signing"]["schemes"], json({"v1", "v2", "v3"}));
+
+  ASSERT_EQ(j["dex"].size(), 2u);
+  EXPECT_EQ(j["dex"][0]["name"], "classes.dex");
+  EXPECT_EQ(j["dex"][0]["classes"], 5);
+  EXPECT_EQ(j["dex"][1]["name"], "classes2.dex");
+  EXPECT_EQ(j["dex"][1]["classes"], 1);
+  EXPECT_EQ(j["dex"][1]["methods"], 2);  // twice (direct) + hello (virtual); no <init> declared
+  EXPECT_TRUE(j["native_libs"].is_array());
+  EXPECT_TRUE(j["diagnostics"].is_array());
+  EXPECT_FALSE(j.contains("timings"));
+}
+
+TEST(Cli, OutputIsReproducible) {
+  CliRun a = run("scan " + hello());
+  CliRun b = run("scan " + hello());
+  ASSERT_EQ(a.code, 0);
+  EXPECT_EQ(a.out, b.out);
+}
+
+TEST(Cli, TextFormatAndOutputFile) {
+  std::string out = ::testing::TempDir() + "/hello_report.txt";
+  CliRun r = run("scan " + hello() + " --format text -o " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  auto bytes = test::read_file(out);
+  std::string text(bytes.begin(), bytes.end());
+  EXPECT_NE(text.find("com.example.hello"), std::string::npos);
+  EXPECT_NE(text.find("android.permission.READ_PHONE_STATE"), std::string::npos);
+  EXPECT_NE(text.find("classes2.dex"), std::string::npos);
+}
+
+TEST(Cli, TimingsOnRequest) {
+  CliRun r = run("scan --timings " + hello());
+  ASSERT_EQ(r.code, 0);
+  json j = json::parse(r.out);
+  ASSERT_TRUE(j.contains("timings"));
+  EXPECT_GE(j["timings"].size(), 5u);
+}
+
+TEST(Cli, LooseDexIsScanned) {
+  std::string dex = test::corpus_dir() + "/androguard/data/APK/FieldsTest.dex";
+  if (test::read_file(dex).empty()) GTEST_SKIP() << "corpus not present";
+  CliRun r = run("scan " + dex);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["input"]["kind"], "dex");
+  EXPECT_FALSE(j.contains("app"));
+  ASSERT_EQ(j["dex"].size(), 1u);
+  EXPECT_EQ(j["dex"][0]["name"], "FieldsTest.dex");
+  EXPECT_EQ(j["dex"][0]["classes"], 1);  // dexdump: Class #0 only
+}
+
+TEST(Cli, UnusableInputsExitTwoWithOneLineNamingTheFile) {
+  std::string junk = ::testing::TempDir() + "/junk-input.apk";
+  {
+    std::ofstream f(junk, std::ios::binary);
+    f << "this is not an apk, not a zip and not a dex file";
+  }
+  for (const std::string& path : {junk, std::string("/nonexistent/x.apk")}) {
+    CliRun r = run("scan " + path);
+    EXPECT_EQ(r.code, 2) << path;
+    EXPECT_TRUE(r.out.empty());
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;  // exactly one line
+    EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
+  }
+}
+
+TEST(Cli, BadUsageExitsTwo) {
+  EXPECT_EQ(run("scan").code, 2);
+  EXPECT_EQ(run("scan " + hello() + " --format pdf").code, 2);
+  EXPECT_EQ(run("frobnicate").code, 2);
+  EXPECT_EQ(run("--version").code, 0);
+}
+
+} // namespace
+} // namespace appaudit

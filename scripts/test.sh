@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs, builds and runs every test:
+#   1. Release build (-Werror), all ctest tests (unit, e2e, corpus parity with aapt/dexdump/
+#      apksigner, hostile inputs, fuzz-corpus replay);
+#   2. ASan+UBSan build of the parser tests and fuzz-corpus replay;
+#   3. a short bounded libFuzzer run of each parser target (clang).
+# Environment: FUZZ_SECONDS (default 20 per target), SKIP_ASAN=1, SKIP_FUZZ=1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+jobs=$(nproc)
+
+echo "== Release build and all tests"
+bash scripts/build.sh
+ctest --test-dir build --output-on-failure -j "$jobs" --timeout 1800
+
+if [ "${SKIP_ASAN:-0}" != 1 ]; then
+  echo "== ASan+UBSan build: parser tests"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAPPAUDIT_SANITIZE=ON \
+    -DAPPAUDIT_BENCH=OFF >/dev/null
+  cmake --build build-asan -j "$jobs" --target core_test apk_test dex_test \
+    replay_zip replay_axml replay_arsc replay_dex replay_signing
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit --timeout 1800
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== libFuzzer: short bounded run per target"
+  secs=${FUZZ_SECONDS:-20}
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAPPAUDIT_FUZZ=ON \
+    -DAPPAUDIT_TESTS=OFF -DAPPAUDIT_BENCH=OFF -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+  cmake --build build-fuzz -j "$jobs"
+  for t in zip axml arsc dex signing; do
+    work=$(mktemp -d)
+    cp -r fuzz/corpus/$t/. "$work/"
+    log="build-fuzz/fuzz_$t.log"
+    if ! ./build-fuzz/bin/fuzz_$t "$work" -max_total_time="$secs" -rss_limit_mb=2048 \
+        -timeout=10 -print_final_stats=1 -artifact_prefix="build-fuzz/${t}_" >"$log" 2>&1; then
+      tail -40 "$log"
+      echo "fuzz_$t FAILED (crash, leak, timeout or OOM); reproducer: build-fuzz/${t}_*" >&2
+      exit 1
+    fi
+    rm -rf "$work"
+    echo "fuzz_$t: ${secs}s, $(grep -m1 number_of_executed_units "$log" | awk '{print $2}') runs, no crash"
+  done
+fi
+echo "all test stages passed"
