@@ -1,4 +1,18 @@
-// Fuzz target for axml: to be written.
+// Fuzz target: binary XML reader and the manifest model built on it.
 #include <cstddef>
 #include <cstdint>
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, size_t) { return 0; }
+
+#include "apk/axml.hpp"
+#include "apk/manifest.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  appaudit::ByteView bytes(data, size);
+  appaudit::Diagnostics diags;
+  auto doc = appaudit::apk::parse_axml(bytes, diags);
+  if (doc) {
+    (void)appaudit::apk::to_xml_string(*doc);
+    auto m = appaudit::apk::build_manifest(*doc, nullptr, diags);
+    (void)m;
+  }
+  return 0;
+}
