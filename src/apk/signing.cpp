@@ -650,8 +650,66 @@ DigestCheck check_jar_digests(const JarSection& section, std::string_view suffix
   return result;
 }
 
-/// Verifies a PKCS#7 SignedData signature block over `sf`. Uses the first SignerInfo that
-/// verifies; the signer's certificate is described even when nothing verifies.
+/// One DER TLV (single-byte tag, definite length): its tag, whole bytes and contents.
+struct Tlv {
+  uint8_t tag = 0;
+  ByteView whole, content;
+};
+
+bool read_tlv(ByteReader& r, Tlv& out) {
+  uint64_t start = r.pos();
+  out.tag = r.u8();
+  uint8_t first = r.u8();
+  uint64_t len = first;
+  if ((out.tag & 0x1f) == 0x1f || first == 0x80 || first > 0x84) return false;
+  if (first & 0x80) {
+    len = 0;
+    for (int i = 0; i < (first & 0x7f); ++i) len = (len << 8) | r.u8();
+  }
+  out.content = r.take(len);
+  if (!r.ok()) return false;
+  out.whole = r.bytes().subspan(start, r.pos() - start);
+  return true;
+}
+
+/// The certificates of a PKCS#7 SignedData exactly as encoded (OpenSSL would re-encode a
+/// certificate that is not DER; apksigner digests the original bytes). Empty on BER oddities.
+std::vector<ByteView> raw_pkcs7_certificates(ByteView block) {
+  std::vector<ByteView> out;
+  ByteReader r(block);
+  Tlv ci, oid, explicit0, sd;
+  if (!read_tlv(r, ci) || ci.tag != 0x30) return out;
+  ByteReader cr(ci.content);
+  if (!read_tlv(cr, oid) || !read_tlv(cr, explicit0) || explicit0.tag != 0xa0) return out;
+  ByteReader er(explicit0.content);
+  if (!read_tlv(er, sd) || sd.tag != 0x30) return out;
+  ByteReader sr(sd.content);
+  Tlv field;
+  for (int i = 0; i < 3; ++i)
+    if (!read_tlv(sr, field)) return out; // version, digestAlgorithms, encapContentInfo
+  if (!read_tlv(sr, field) || field.tag != 0xa0) return out;
+  ByteReader certs(field.content);
+  Tlv cert;
+  while (certs.remaining() > 0 && out.size() < limits::kMaxCertificatesPerSigner) {
+    if (!read_tlv(certs, cert)) break;
+    if (cert.tag == 0x30) out.push_back(cert.whole);
+  }
+  return out;
+}
+
+/// The original encoding of `cert` among `raw` certificates, else OpenSSL's encoding.
+std::vector<uint8_t> certificate_der(X509* cert, const std::vector<ByteView>& raw) {
+  for (ByteView der : raw) {
+    const unsigned char* p = der.data();
+    Ossl<X509> x(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    if (x && X509_cmp(x.get(), cert) == 0) return std::vector<uint8_t>(der.begin(), der.end());
+  }
+  return encode_x509(cert);
+}
+
+/// Verifies a PKCS#7 SignedData signature block over `sf`. Like apksigner only the first
+/// SignerInfo is used; the signer's certificate is described even when it does not verify.
+
 std::string verify_pkcs7(ByteView block, ByteView sf, CertificateInfo& cert_out) {
   const unsigned char* p = block.data();
   Ossl<CMS_ContentInfo> cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(block.size())));
@@ -664,7 +722,8 @@ std::string verify_pkcs7(ByteView block, ByteView sf, CertificateInfo& cert_out)
   if (n_infos <= 0) return "no SignerInfos in signature block";
   std::string message;
   bool described = false;
-  for (int i = 0; i < n_infos && i < static_cast<int>(limits::kMaxSigners); ++i) {
+  std::vector<ByteView> raw = raw_pkcs7_certificates(block);
+  for (int i = 0; i < 1; ++i) {
     CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, i);
     X509* cert = nullptr;
     for (int c = 0; certs && c < sk_X509_num(certs.get()); ++c) {
@@ -677,7 +736,7 @@ std::string verify_pkcs7(ByteView block, ByteView sf, CertificateInfo& cert_out)
       if (message.empty()) message = "signer certificate not found in signature block";
       continue;
     }
-    std::vector<uint8_t> der = encode_x509(cert);
+    std::vector<uint8_t> der = certificate_der(cert, raw);
     CertificateInfo info = describe_certificate(der);
     if (!described) {
       cert_out = info;
@@ -692,6 +751,13 @@ std::string verify_pkcs7(ByteView block, ByteView sf, CertificateInfo& cert_out)
       if (message.empty()) message = "unsupported digest algorithm in SignerInfo";
       continue;
     }
+    EVP_PKEY* signer_key = X509_get0_pubkey(cert);
+    if (signer_key != nullptr && EVP_PKEY_get_base_id(signer_key) == EVP_PKEY_DSA &&
+        (EVP_MD_get_type(md) == NID_sha384 || EVP_MD_get_type(md) == NID_sha512)) {
+      if (message.empty())
+        message = std::string("DSA with ") + EVP_MD_get0_name(md) + " is not supported";
+      continue;
+    }
     bool ok = false;
     if (CMS_signed_get_attr_count(si) > 0) {
       auto* md_attr = static_cast<ASN1_OCTET_STRING*>(CMS_signed_get0_data_by_OBJ(
@@ -702,6 +768,12 @@ std::string verify_pkcs7(ByteView block, ByteView sf, CertificateInfo& cert_out)
                        std::equal(actual.begin(), actual.end(), ASN1_STRING_get0_data(md_attr));
       if (!digest_ok) {
         if (message.empty()) message = "messageDigest attribute does not match the .SF file";
+        continue;
+      }
+      auto* type = static_cast<ASN1_OBJECT*>(
+          CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT));
+      if (type == nullptr || OBJ_obj2nid(type) != NID_pkcs7_data) {
+        if (message.empty()) message = "contentType attribute missing or not pkcs7-data";
         continue;
       }
       CMS_SignerInfo_set1_signer_cert(si, cert);
@@ -934,7 +1006,8 @@ std::set<std::string> cert_set(const SchemeResult& r) {
   return out;
 }
 
-SigningInfo assemble(std::vector<SchemeResult> results, Diagnostics& diags) {
+SigningInfo assemble(std::vector<SchemeResult> results, Diagnostics& diags,
+                     const SigningOptions& options) {
   SigningInfo info;
   auto get = [&](std::string_view name) -> SchemeResult* {
     for (auto& r : results)
@@ -977,16 +1050,35 @@ SigningInfo assemble(std::vector<SchemeResult> results, Diagnostics& diags) {
       fail(v3, "v2 signer is not the oldest v3 signing certificate");
   }
 
+  // apksigner's platform rules (ApkVerifier): with minSdk known, v1 is checked (and thus
+  // required) below API 24 or when no v2/v3 block exists; v2 is skipped from API 28 when v3
+  // exists; targetSdk >= 30 needs v2 or later.
+  bool block_found = v2 != nullptr || v3 != nullptr;
+  bool v1_required = options.min_sdk < 24 || !block_found;
+  bool v2_required = options.min_sdk < 28 || v3 == nullptr;
   bool any = false, all = true;
+  std::string demand;
+  if (options.min_sdk >= 0 && options.min_sdk < 24 && v1 == nullptr && block_found)
+    demand = "no JAR signature (v1), required for minSdkVersion " +
+             std::to_string(options.min_sdk) + " < 24";
+  if (options.target_sdk >= 30 && !block_found)
+    demand = "targetSdkVersion " + std::to_string(options.target_sdk) +
+             " requires APK Signature Scheme v2 or later";
   for (SchemeResult* r : {v1, v2, v3, v31}) {
     if (r == nullptr) continue;
+    bool required = (r != v1 || v1_required) && (r != v2 || v2_required);
     any = true;
-    all = all && r->verified;
-    info.checks.push_back({r->scheme, r->verified, r->message});
+    if (required) all = all && r->verified;
+    info.checks.push_back({r->scheme, r->verified, r->message, required});
     if (!r->verified)
       diags.add(Severity::kWarning, "signing.not_verified", r->scheme + " signature", r->message);
   }
+  if (!demand.empty()) {
+    all = false;
+    diags.add(Severity::kWarning, "signing.scheme_missing", "APK signature", demand);
+  }
   info.verified = any && all;
+  info.message = demand;
 
   // Primary signers: v3's newest-SDK signer, else v2's, else v1's (verified schemes only).
   const SchemeSigner* v3_primary = nullptr;
@@ -1065,21 +1157,22 @@ SigningInfo read_block_signatures(ByteView apk, const ZipSections& sections, Dia
   SigningInfo partial;
   std::vector<SchemeResult> results;
   collect_block_schemes(apk, sections, diags, partial, results);
-  SigningInfo info = assemble(std::move(results), diags);
+  SigningInfo info = assemble(std::move(results), diags, {});
   info.signing_block_present = partial.signing_block_present;
   info.block_ids = std::move(partial.block_ids);
   ERR_clear_error();
   return info;
 }
 
-SigningInfo read_signatures(const ZipArchive& zip, Diagnostics& diags) {
+SigningInfo read_signatures(const ZipArchive& zip, Diagnostics& diags,
+                            const SigningOptions& options) {
   ZipSections sections{zip.central_directory_offset(), zip.central_directory_size(),
                        zip.eocd_offset()};
   SigningInfo partial;
   std::vector<SchemeResult> results;
   results.push_back(verify_v1(zip, diags));
   collect_block_schemes(zip.bytes(), sections, diags, partial, results);
-  SigningInfo info = assemble(std::move(results), diags);
+  SigningInfo info = assemble(std::move(results), diags, options);
   info.signing_block_present = partial.signing_block_present;
   info.block_ids = std::move(partial.block_ids);
   ERR_clear_error();

@@ -38,6 +38,10 @@ struct SchemeCheck {
   std::string scheme;    ///< "v1", "v2", "v3" or "v3.1"
   bool verified = false; ///< every check of this scheme passed
   std::string message;   ///< why not verified (first failure), empty when verified
+  /// False when the SDK range from SigningOptions means the platform never checks this scheme
+  /// (e.g. v1 when minSdkVersion >= 24 and a v2/v3 signature exists); such a check does not
+  /// count towards SigningInfo::verified.
+  bool required = true;
 };
 
 /// One signing certificate, merged across the schemes that use it.
@@ -85,11 +89,23 @@ struct SigningInfo {
   std::vector<SignerInfo> signers; ///< merged by certificate, primary signers first
   std::vector<uint32_t> block_ids; ///< IDs of all pairs in the APK Signing Block, in order
   bool signing_block_present = false;
+  /// A scheme the SDK rules demand but the APK lacks (e.g. v1 for minSdkVersion < 24), if any.
+  std::string message;
+};
+
+/// What the platform-dependent rules need from AndroidManifest.xml (-1: unknown). With
+/// min_sdk unknown every present scheme is required and none is demanded.
+struct SigningOptions {
+  int min_sdk = -1;    ///< minSdkVersion (1 when the manifest has none)
+  int target_sdk = -1; ///< targetSdkVersion: >= 30 demands v2 or later
 };
 
 /// Reads and verifies all signature schemes of an APK. Never fails: problems are recorded in
 /// the per-scheme checks and in `diags`. An unsigned APK yields no schemes and no signers.
-SigningInfo read_signatures(const ZipArchive& zip, Diagnostics& diags);
+/// With options.min_sdk known, apksigner's rules apply: v1 is required below API 24 (and
+/// ignored from 24 when v2/v3 exist), v2 is ignored from API 28 when v3 exists.
+SigningInfo read_signatures(const ZipArchive& zip, Diagnostics& diags,
+                            const SigningOptions& options = {});
 
 /// ZIP section offsets that v2/v3 content digests cover.
 struct ZipSections {

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,12 +28,13 @@ using Bytes = std::vector<uint8_t>;
 std::string hello_path() { return test::fixtures_dir() + "/apk/hello.apk"; }
 
 /// Opens `bytes` as a ZIP and reads its signatures; ok=false when the ZIP does not open.
-SigningInfo signatures_of(const Bytes& bytes, bool* ok = nullptr, Diagnostics* out = nullptr) {
+SigningInfo signatures_of(const Bytes& bytes, bool* ok = nullptr, Diagnostics* out = nullptr,
+                          const SigningOptions& options = {}) {
   Diagnostics diags;
   auto zip = ZipArchive::open(ByteView(bytes), diags, "test.apk");
   if (ok != nullptr) *ok = zip.has_value();
   if (!zip) return {};
-  SigningInfo info = read_signatures(*zip, diags);
+  SigningInfo info = read_signatures(*zip, diags, options);
   if (out != nullptr) *out = diags;
   return info;
 }
@@ -200,6 +202,7 @@ TEST(Signing, UnsignedAndTinyInputs) {
 // ---------------------------------------------------------------- corpus vs apksigner
 
 struct ApksignerResult {
+  bool verdict = false; ///< printed "Verifies" or "DOES NOT VERIFY" (not a Java exception)
   bool verifies = false;
   std::map<std::string, bool> schemes; ///< "v1".."v3" -> "Verified using vN scheme" value
   std::vector<std::string> signer_sha256;
@@ -211,7 +214,8 @@ ApksignerResult parse_apksigner(const std::string& text) {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    if (line == "Verifies") r.verifies = true;
+    if (line == "Verifies") r.verifies = r.verdict = true;
+    if (line == "DOES NOT VERIFY") r.verdict = true;
     for (int v = 1; v <= 3; ++v) {
       std::string prefix = "Verified using v" + std::to_string(v) + " scheme";
       if (line.rfind(prefix, 0) == 0)
@@ -236,13 +240,25 @@ uint64_t fnv1a(const std::string& s) {
   return h;
 }
 
-/// apksigner output for each APK, from the cache, running apksigner (2 at a time) for the
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct PeerOutput {
+  std::string apksigner; ///< `apksigner verify --print-certs -v` output + "rc=N"
+  SigningOptions sdk;    ///< minSdkVersion/targetSdkVersion as `aapt dump badging` reads them
+};
+
+/// apksigner and aapt output for each APK, from the cache, running them (2 at a time) for the
 /// APKs not cached yet.
-std::vector<std::string> apksigner_outputs(const std::vector<std::string>& apks) {
+std::vector<PeerOutput> peer_outputs(const std::vector<std::string>& apks) {
   std::string cache = test::fixtures_dir() + "/apksigner-cache";
   fs::create_directories(cache);
   std::vector<std::string> files;
-  std::string list;
+  std::string list, sdk_list;
   for (const auto& apk : apks) {
     char key[32];
     std::snprintf(
@@ -250,6 +266,16 @@ std::vector<std::string> apksigner_outputs(const std::vector<std::string>& apks)
         static_cast<unsigned long long>(fnv1a(apk + "|" + std::to_string(fs::file_size(apk)))));
     files.push_back(cache + "/" + key + ".txt");
     if (!fs::exists(files.back())) list += apk + '\0' + files.back() + '\0';
+    if (!fs::exists(cache + "/" + key + ".sdk"))
+      sdk_list += apk + '\0' + cache + "/" + key + ".sdk" + '\0';
+  }
+  if (!sdk_list.empty()) {
+    std::string list_file = cache + "/pending-sdk.list";
+    std::ofstream(list_file, std::ios::binary) << sdk_list;
+    test::run_command(
+        "xargs -0 -n2 -P2 sh -c 'aapt dump badging \"$0\" 2>/dev/null | grep -E "
+        "\"^(sdkVersion|targetSdkVersion):\" > \"$1.tmp\"; mv \"$1.tmp\" \"$1\"' < '" +
+        list_file + "'");
   }
   if (!list.empty()) {
     std::string list_file = cache + "/pending.list";
@@ -259,14 +285,35 @@ std::vector<std::string> apksigner_outputs(const std::vector<std::string>& apks)
         "> \"$1.tmp\" 2>&1; echo \"rc=$?\" >> \"$1.tmp\"; mv \"$1.tmp\" \"$1\"' < '" +
         list_file + "'");
   }
-  std::vector<std::string> out;
+  std::vector<PeerOutput> out;
   for (const auto& f : files) {
-    std::ifstream in(f);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    out.push_back(ss.str());
+    PeerOutput p;
+    p.apksigner = slurp(f);
+    p.sdk.min_sdk = 1; // apksigner's default when the manifest has no minSdkVersion
+    std::istringstream sdk(slurp(f.substr(0, f.size() - 4) + ".sdk"));
+    std::string line;
+    while (std::getline(sdk, line)) {
+      size_t q = line.find('\'');
+      int v = q == std::string::npos ? -1 : std::atoi(line.c_str() + q + 1);
+      if (line.rfind("sdkVersion:", 0) == 0) p.sdk.min_sdk = v;
+      if (line.rfind("targetSdkVersion:", 0) == 0) p.sdk.target_sdk = v;
+    }
+    out.push_back(p);
   }
   return out;
+}
+
+/// Known disagreements, each with its reason (checked by name, still counted in the figures).
+const std::map<std::string, std::string> kKnownDisagreements = {
+    {"weird-compression-method.apk",
+     "apksigner reads META-INF/CERT.RSA despite compression method 21; our ZIP reader refuses it"},
+    {"v1-only-targetSandboxVersion-2.apk", "targetSandboxVersion is not modelled"},
+    {"v31-ec-p256-2-tgt-33-1-tgt-28-targetSdk-30.apk",
+     "apksigner 0.9 predates v3.1 and SDK-targeted v3 signers"},
+};
+
+bool known(const std::string& path) {
+  return kKnownDisagreements.count(fs::path(path).filename().string()) != 0;
 }
 
 TEST(SigningCorpus, AgreesWithApksigner) {
@@ -279,28 +326,34 @@ TEST(SigningCorpus, AgreesWithApksigner) {
   }
   std::sort(apks.begin(), apks.end());
   if (apks.empty()) GTEST_SKIP() << "no corpus at " << test::corpus_dir();
-  std::vector<std::string> outputs = apksigner_outputs(apks);
+  std::vector<PeerOutput> outputs = peer_outputs(apks);
 
-  int total = 0, agree = 0, cert_compared = 0, cert_agree = 0, scheme_compared = 0,
+  int no_verdict = 0, total = 0, agree = 0, cert_compared = 0, cert_agree = 0, scheme_compared = 0,
       scheme_agree = 0;
   std::ostringstream disagreements;
   for (size_t i = 0; i < apks.size(); ++i) {
-    if (outputs[i].find("rc=") == std::string::npos) continue; // apksigner did not run
-    ApksignerResult peer = parse_apksigner(outputs[i]);
+    ApksignerResult peer = parse_apksigner(outputs[i].apksigner);
     Bytes bytes = test::read_file(apks[i]);
     bool opened = false;
-    SigningInfo ours = signatures_of(bytes, &opened);
-    ++total;
+    SigningInfo ours = signatures_of(bytes, &opened, nullptr, outputs[i].sdk);
     std::string name = apks[i].substr(test::corpus_dir().size() + 1);
+    if (!peer.verdict) { // apksigner threw (e.g. no AndroidManifest.xml, no RSA-PSS in the JRE)
+      ++no_verdict;
+      continue;
+    }
+    ++total;
     if (ours.verified == peer.verifies) {
       ++agree;
     } else {
+      if (!known(name)) ADD_FAILURE() << name << ": verification verdict differs from apksigner's";
       disagreements << "  " << name << ": apksigner " << (peer.verifies ? "verifies" : "fails")
                     << (peer.first_error.empty() ? ""
                                                  : " (" + peer.first_error.substr(0, 120) + ")")
                     << "; ours " << (ours.verified ? "verifies" : "fails");
       for (const auto& c : ours.checks)
-        if (!c.verified) disagreements << " [" << c.scheme << ": " << c.message << "]";
+        if (!c.verified && c.required)
+          disagreements << " [" << c.scheme << ": " << c.message << "]";
+      if (!ours.message.empty()) disagreements << " [" << ours.message << "]";
       disagreements << "\n";
     }
     if (peer.verifies) {
@@ -311,7 +364,7 @@ TEST(SigningCorpus, AgreesWithApksigner) {
       ++cert_compared;
       if (primary == peer.signer_sha256)
         ++cert_agree;
-      else
+      else if (!known(name))
         ADD_FAILURE() << name << ": signer digests differ from apksigner's";
       // A scheme apksigner verified must verify for us too.
       for (const auto& [scheme, verified] : peer.schemes) {
@@ -322,17 +375,19 @@ TEST(SigningCorpus, AgreesWithApksigner) {
           if (c.scheme == scheme) ours_ok = c.verified;
         if (ours_ok)
           ++scheme_agree;
-        else
+        else if (!known(name))
           ADD_FAILURE() << name << ": apksigner verified " << scheme << ", we did not";
       }
     }
   }
+  std::printf("apksigner gave no verdict (Java exception) for %d APKs\n", no_verdict);
   std::printf(
       "apksigner agreement: verified %d/%d, primary signer digests %d/%d, schemes "
       "apksigner verified %d/%d\n",
       agree, total, cert_agree, cert_compared, scheme_agree, scheme_compared);
   std::printf("disagreements on verified:\n%s", disagreements.str().c_str());
-  EXPECT_GE(agree * 100, total * 90) << "overall verification agreement below 90%";
+  // 532/535 when written (2024 corpus, Debian apksigner 0.9); each miss is listed above.
+  EXPECT_GE(agree * 100, total * 99) << "overall verification agreement below 99%";
 }
 
 } // namespace
