@@ -295,21 +295,29 @@ while IFS= read -r -d '' f; do
   i=$((i+1)); dst="$out/dex/$(printf %05d $i).dex"; cp "$f" "$dst"; chmod u+w "$dst"
   printf '%s\t%s\n' "$dst" "$f" >> "$out/list.tsv"
 done < <(find "$corpus" -name '*.dex' -type f -print0 | sort -z)
-while IFS= read -r -d '' apk; do
-  for e in $(unzip -Z1 "$apk" 2>/dev/null | grep -E '^classes[0-9]*\.dex$'); do
-    i=$((i+1)); dst="$out/dex/$(printf %05d $i).dex"
-    unzip -p "$apk" "$e" > "$dst" 2>/dev/null || continue
-    printf '%s\t%s!%s\n' "$dst" "$apk" "$e" >> "$out/list.tsv"
+extract() {  # $1 = sequence number, $2 = APK: one unzip per APK
+  d="$out/apk/$1"; mkdir -p "$d"
+  unzip -qq -o "$2" 'classes*.dex' -d "$d" >/dev/null 2>&1
+  for f in "$d"/classes*.dex; do
+    [ -f "$f" ] || continue
+    case "$(basename "$f")" in classes.dex|classes[1-9].dex|classes[1-9][0-9].dex|classes[1-9][0-9][0-9].dex) ;; *) continue ;; esac
+    printf '%s\t%s!%s\n' "$f" "$2" "$(basename "$f")"
   done
-done < <(find "$corpus" -name '*.apk' -type f -print0 | sort -z)
+}
+export -f extract; export out
+n=0
+while IFS= read -r -d '' apk; do n=$((n+1)); printf '%05d\0%s\0' "$n" "$apk"; done \
+  < <(find "$corpus" -name '*.apk' -type f -print0 | sort -z) | xargs -0 -n2 -P2 bash -c 'extract "$@"' _ | sort >> "$out/list.tsv"
 count() {
-  out=$(dexdump -i -j "$1" 2>/dev/null); rc=$?
-  printf '%s\n' "$out" | awk -v f="$1" -v rc=$rc '
+  local res rc
+  res=$(dexdump -i -j "$1" 2>/dev/null | awk '
     /^Class #/ {c++}
     /^  (Direct|Virtual) methods/ {m=1; next}
     /^  [A-Za-z]/ {m=0}
     m && /^    #[0-9]+ +: \(in / {n++}
-    END {printf "%s\t%d\t%d\t%d\n", f, c, n, rc}'
+    END {printf "%d\t%d", c, n}'; exit "${PIPESTATUS[0]}")
+  rc=$?
+  printf '%s\t%s\t%d\n' "$1" "$res" "$rc"
 }
 export -f count
 cut -f1 "$out/list.tsv" | xargs -P2 -I{} bash -c 'count "$@"' _ {} > "$out/counts.part"
