@@ -1,0 +1,155 @@
+/*
+ * APK container inventory.
+ *
+ * DEX loading order (ART, DexFileLoader::GetMultiDexClassesDexName): "classes.dex", then
+ * "classes2.dex", "classes3.dex", ... until the first missing name; later classesN.dex are
+ * never loaded. Native libraries (PackageManager's NativeLibraryHelper): entries
+ * "lib/<abi>/<file>.so" directly inside an ABI directory are extracted for that ABI.
+ */
+#include "apk/apk.hpp"
+
+#include <algorithm>
+#include <string_view>
+
+#include "apk/elf.hpp"
+#include "core/limits.hpp"
+
+namespace appaudit::apk {
+namespace {
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool ends_with(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+/// "classes.dex" -> 1, "classesN.dex" (N >= 2, no leading zero) -> N, "classes1.dex" -> 0
+/// (a DEX file Android never loads), anything else -> -1.
+int64_t dex_number(std::string_view name) {
+  if (name.size() < 11 || !starts_with(name, "classes") || !ends_with(name, ".dex")) return -1;
+  std::string_view digits = name.substr(7, name.size() - 7 - 4);
+  if (digits.empty()) return 1;
+  if (digits.size() > 6 || digits.front() == '0') return -1;
+  int64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n == 1 ? 0 : n;
+}
+
+std::string dex_name(int64_t n) {
+  return n == 1 ? "classes.dex" : "classes" + std::to_string(n) + ".dex";
+}
+
+/// lib/<abi>/<file>.so with exactly three path components.
+bool split_native(std::string_view name, std::string_view& abi, std::string_view& file) {
+  if (!starts_with(name, "lib/") || !ends_with(name, ".so")) return false;
+  std::string_view rest = name.substr(4);
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || slash == 0) return false;
+  abi = rest.substr(0, slash);
+  file = rest.substr(slash + 1);
+  return !file.empty() && file.find('/') == std::string_view::npos;
+}
+
+std::string classify(std::string_view name) {
+  std::string_view abi;
+  std::string_view file;
+  if (name == "AndroidManifest.xml") return "manifest";
+  if (name == "resources.arsc") return "resources";
+  if (dex_number(name) >= 0) return "dex";
+  if (split_native(name, abi, file)) return "native_lib";
+  if (starts_with(name, "assets/")) return "asset";
+  if (starts_with(name, "res/")) return "res";
+  if (starts_with(name, "META-INF/")) return "meta_inf";
+  return "other";
+}
+
+NativeLib read_native(const ZipArchive& zip, const ZipEntry& e, std::string_view abi,
+                      std::string_view file, Diagnostics& diags) {
+  NativeLib lib;
+  lib.path = e.name;
+  lib.abi = std::string(abi);
+  lib.name = std::string(file);
+  lib.size = e.uncompressed_size;
+  lib.elf_machine = "not_elf";
+  const std::string where = zip.where() + ": " + e.name;
+  auto prefix = zip.read_prefix(e, kElfHeaderPrefix);
+  if (!prefix) {
+    diags.add_error("apk.native_lib_unreadable", prefix.error());
+    return lib;
+  }
+  auto header = parse_elf_header(prefix->data);
+  if (!header) {
+    diags.add(Severity::kWarning, "apk.native_lib_not_elf", where,
+              "native library is not an ELF file: " + header.error().message);
+    return lib;
+  }
+  lib.elf_class = header->elf_class;
+  lib.elf_machine = std::string(elf_machine_name(*header));
+  std::string_view expected = machine_for_abi(abi);
+  if (expected.empty()) {
+    diags.add(Severity::kInfo, "apk.unknown_abi", where,
+              "ABI directory '" + lib.abi + "' is not one Android knows");
+  } else if (expected != lib.elf_machine) {
+    diags.add(Severity::kWarning, "apk.abi_mismatch", where,
+              "ELF machine " + lib.elf_machine + " in ABI directory " + lib.abi + " (expected " +
+                  std::string(expected) + ")");
+  }
+  return lib;
+}
+
+} // namespace
+
+ApkInventory inventory(const ZipArchive& zip, Diagnostics& diags) {
+  ApkInventory inv;
+  inv.files.reserve(zip.entries().size());
+  std::vector<int64_t> dex_numbers;
+  for (const ZipEntry& e : zip.entries()) {
+    FileInfo f;
+    f.path = e.name;
+    f.size = e.uncompressed_size;
+    f.compressed_size = e.compressed_size;
+    f.method = e.method;
+    f.kind = classify(e.name);
+    std::string_view abi;
+    std::string_view file;
+    if (f.kind == "native_lib" && split_native(e.name, abi, file)) {
+      inv.native_libs.push_back(read_native(zip, e, abi, file, diags));
+    } else if (f.kind == "dex") {
+      dex_numbers.push_back(dex_number(e.name));
+    } else if (f.kind == "asset" && !ends_with(e.name, "/")) {
+      inv.assets.push_back(e.name);
+    } else if (starts_with(e.name, "lib/") && ends_with(e.name, ".so")) {
+      diags.add(Severity::kInfo, "apk.native_lib_not_extracted", zip.where() + ": " + e.name,
+                "not directly inside lib/<abi>/: the installer does not extract it");
+    }
+    inv.files.push_back(std::move(f));
+  }
+
+  // Android loads classes.dex, classes2.dex, ... and stops at the first missing one.
+  std::sort(dex_numbers.begin(), dex_numbers.end());
+  auto has = [&](int64_t n) {
+    return std::binary_search(dex_numbers.begin(), dex_numbers.end(), n);
+  };
+  int64_t next = 1;
+  while (has(next) && inv.dex_entries.size() < limits::kMaxDexFiles) {
+    inv.dex_entries.push_back(dex_name(next));
+    next = next == 1 ? 2 : next + 1;
+  }
+  if (inv.dex_entries.size() >= limits::kMaxDexFiles && has(next)) {
+    diags.add(Severity::kWarning, "apk.too_many_dex", zip.where(),
+              "more than " + std::to_string(limits::kMaxDexFiles) + " DEX files; the rest skipped");
+  }
+  for (int64_t n : dex_numbers) {
+    if (n == 1 || (n >= 2 && n < next)) continue;
+    std::string name = n == 0 ? "classes1.dex" : dex_name(n);
+    diags.add(Severity::kWarning, "apk.dex_not_loaded", zip.where() + ": " + name,
+              name +
+                  " is never loaded: Android loads classes.dex, classes2.dex, ... and stops "
+                  "at the first missing number (code hidden from the runtime?)");
+  }
+  return inv;
+}
+
+} // namespace appaudit::apk

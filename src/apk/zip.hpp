@@ -57,6 +57,11 @@ class ZipArchive {
   /// size mismatch), kUnsupported (method), kLimit.
   Expected<EntryData> read(const ZipEntry& entry) const;
 
+  /// Reads at most the first `n` bytes of an entry, inflating only what is needed (e.g. the
+  /// 64-byte ELF header of a native library). The CRC is not checked (`crc_ok` stays true);
+  /// fewer than `n` bytes are returned when the entry is shorter.
+  Expected<EntryData> read_prefix(const ZipEntry& entry, uint64_t n) const;
+
   /// Offset of the first byte of file data belonging to entry `e` (after its local header).
   Expected<uint64_t> data_offset(const ZipEntry& e) const;
 
@@ -67,8 +72,16 @@ class ZipArchive {
   uint64_t central_directory_size() const { return cd_size_; }
   uint64_t eocd_offset() const { return eocd_offset_; }
   const std::string& where() const { return where_; }
+  /// Bytes inflated so far by read()/read_prefix(), counted against limits::kMaxTotalInflated.
+  uint64_t inflated_total() const { return inflated_total_; }
 
  private:
+  /// The entry's bytes as stored in the archive (compressed for method 8), bounded by the
+  /// start of the central directory as libziparchive requires.
+  Expected<ByteView> raw_data(const ZipEntry& e) const;
+  /// Raw-inflates up to `max_out` bytes; `whole` checks limits, size and CRC.
+  Expected<EntryData> inflate(const ZipEntry& e, uint64_t max_out, bool whole) const;
+
   ByteView bytes_;
   std::string where_;
   std::vector<ZipEntry> entries_;
