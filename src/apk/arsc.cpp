@@ -7,7 +7,7 @@
  *     ResTable_package (0x0200) { header; u32 id; char16 name[128]; u32 typeStrings,
  *         lastPublicType, keyStrings, lastPublicKey[, typeIdOffset] }
  *       type-name pool, key-name pool (at typeStrings/keyStrings from the package start)
- *       ResTable_typeSpec (0x0202) { header; u8 id, res0; u16 typesCount; u32 entryCount; ... }
+ *       ResTable_typeSpec (0x0202, not needed for lookups) { header; u8 id, res0; u16 typesCount; u32 entryCount; ... }
  *       ResTable_type (0x0201) { header; u8 id, flags, u16 reserved; u32 entryCount,
  *           entriesStart; ResTable_config config } then, at headerSize, the entry index:
  *           u32 offsets (NO_ENTRY 0xffffffff), or with FLAG_OFFSET16 (0x02) u16 offsets/4
@@ -40,7 +40,6 @@ constexpr uint16_t kResTableType = 0x0002;
 constexpr uint16_t kStringPoolType = 0x0001;
 constexpr uint16_t kPackageType = 0x0200;
 constexpr uint16_t kTypeType = 0x0201;
-constexpr uint16_t kTypeSpecType = 0x0202;
 
 constexpr uint8_t kFlagSparse = 0x01;
 constexpr uint8_t kFlagOffset16 = 0x02;

@@ -84,10 +84,12 @@ TEST(Arsc, CompactEntries) {
   Diagnostics diags;
   auto t = ResourceTable::parse(view(arsc), diags);
   ASSERT_TRUE(t) << t.error().to_string();
-  // Compare every string resource with aapt2's dump.
-  std::string dump = test::run_command("aapt2 dump resources '" + apk + "' 2>/dev/null");
-  EXPECT_FALSE(t->packages().empty());
-  EXPECT_FALSE(dump.empty());
+  // Debian's aapt/aapt2 predate compact entries ("ResTable_entry size 0x0 is too small");
+  // androguard reads the label as below.
+  EXPECT_EQ(t->resolve_string(0x7f010000, ResConfig::device("")), "erev0s.com-CompactEntry");
+  EXPECT_EQ(t->name_of(0x7f010000), "string/app_name");
+  ASSERT_EQ(t->packages().size(), 1u);
+  EXPECT_EQ(t->packages()[0].second, "com.erev0s");
 }
 
 TEST(Arsc, TruncationNeverCrashes) {

@@ -331,11 +331,102 @@ TEST(Manifest, QualifyClassName) {
   EXPECT_EQ(qualify_class_name("a.b", ""), "");
 }
 
-TEST(Manifest, ProviderExportedDefaultDependsOnTargetSdk) {
-  // Same model rule, checked on a real corpus manifest with targetSdk <= 16 and providers when
-  // present; otherwise on the rule table itself.
-  EXPECT_STREQ(to_string(ExportedReason::kProviderLegacy), "provider-target-sdk<=16");
-  EXPECT_STREQ(to_string(ComponentKind::kActivityAlias), "activity-alias");
+XmlAttribute int_attr(uint32_t id, const char* name, uint32_t v, uint8_t type = 0x10) {
+  XmlAttribute a;
+  a.ns = std::string(kAndroidNs);
+  a.name = name;
+  a.resource_id = id;
+  a.value = {type, v};
+  return a;
+}
+
+XmlAttribute str_attr(uint32_t id, const char* name, const char* v) {
+  XmlAttribute a;
+  a.ns = id != 0 ? std::string(kAndroidNs) : std::string();
+  a.name = name;
+  a.resource_id = id;
+  a.value = {0x03, 0};
+  a.raw = v;
+  return a;
+}
+
+XmlElement element(const char* name, std::vector<XmlAttribute> attrs,
+                   std::vector<XmlElement> children = {}) {
+  XmlElement e;
+  e.name = name;
+  e.attributes = std::move(attrs);
+  e.children = std::move(children);
+  return e;
+}
+
+/// A manifest with the given targetSdkVersion, one provider, one activity with a filter and one
+/// service without.
+XmlDocument exported_doc(uint32_t target_sdk) {
+  XmlDocument doc;
+  XmlElement filter = element("intent-filter", {},
+                              {element("action", {str_attr(attr::kName, "name", "x.ACTION")})});
+  doc.roots.push_back(element(
+      "manifest", {str_attr(0, "package", "p.q")},
+      {element("uses-sdk", {int_attr(attr::kMinSdkVersion, "minSdkVersion", 9),
+                            int_attr(attr::kTargetSdkVersion, "targetSdkVersion", target_sdk)}),
+       element("application", {},
+               {element("provider", {str_attr(attr::kName, "name", ".P"),
+                                     str_attr(attr::kAuthorities, "authorities", "a;b")}),
+                element("activity", {str_attr(attr::kName, "name", "A")}, {filter}),
+                element("service", {str_attr(attr::kName, "name", "x.S")}),
+                element("receiver",
+                        {str_attr(attr::kName, "name", ".R"),
+                         int_attr(attr::kExported, "exported", 0, 0x12)},
+                        {filter})})}));
+  return doc;
+}
+
+TEST(Manifest, ExportedDefaultsFollowTargetSdk) {
+  for (uint32_t target : {16u, 17u, 30u, 31u}) {
+    Diagnostics diags;
+    auto m = build_manifest(exported_doc(target), nullptr, diags);
+    ASSERT_TRUE(m);
+    ASSERT_EQ(m->components.size(), 4u);
+    const Component& provider = m->components[0];
+    EXPECT_EQ(provider.name, "p.q.P");
+    EXPECT_EQ(provider.authorities, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(provider.effective_exported, target <= 16) << target;
+    EXPECT_EQ(provider.exported_reason,
+              target <= 16 ? ExportedReason::kProviderLegacy : ExportedReason::kDefault);
+    const Component& activity = m->components[1];
+    EXPECT_EQ(activity.name, "p.q.A");
+    EXPECT_TRUE(activity.effective_exported);
+    EXPECT_EQ(activity.exported_reason, ExportedReason::kIntentFilter);
+    const Component& service = m->components[2];
+    EXPECT_EQ(service.name, "x.S");
+    EXPECT_FALSE(service.effective_exported);
+    EXPECT_EQ(service.exported_reason, ExportedReason::kDefault);
+    const Component& receiver = m->components[3];
+    EXPECT_EQ(receiver.exported, false);
+    EXPECT_FALSE(receiver.effective_exported);
+    EXPECT_EQ(receiver.exported_reason, ExportedReason::kExplicit);
+    bool required_diag = false;
+    for (const auto& d : diags.items()) required_diag |= d.code == "manifest.exported_required";
+    EXPECT_EQ(required_diag, target >= 31) << target;
+  }
+}
+
+TEST(Manifest, TargetDefaultsToMinAndCodenames) {
+  XmlDocument doc = exported_doc(16);
+  auto& sdk = doc.roots[0].children[0];
+  sdk.attributes.resize(1); // only minSdkVersion=9
+  Diagnostics diags;
+  auto m = build_manifest(doc, nullptr, diags);
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->target_sdk.has_value()); // aapt prints no targetSdkVersion
+  EXPECT_EQ(m->effective_target_sdk, 9);
+  EXPECT_TRUE(m->components[0].effective_exported); // provider, target 9 <= 16
+  sdk.attributes[0] = str_attr(attr::kMinSdkVersion, "minSdkVersion", "Q");
+  auto q = build_manifest(doc, nullptr, diags);
+  ASSERT_TRUE(q);
+  ASSERT_TRUE(q->min_sdk);
+  EXPECT_EQ(q->min_sdk->text(), "Q");
+  EXPECT_EQ(q->effective_target_sdk, 10000);
 }
 
 TEST(Manifest, TruncatedManifestNeverCrashes) {
