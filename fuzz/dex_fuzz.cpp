@@ -49,7 +49,8 @@ void walk_code(const DexFile& dex, const CodeItem& code, size_t& sink) {
     if (insn.is_payload()) {
       for (uint32_t i = 0; i < insn.payload_count && insn.format != Format::kFillArrayDataPayload;
            ++i) {
-        sink += static_cast<uint32_t>(insn.switch_key(i) + insn.switch_target(i));
+        sink += static_cast<uint32_t>(insn.switch_key(i)) +
+                static_cast<uint32_t>(insn.switch_target(i));
       }
     }
   }
