@@ -81,12 +81,14 @@ std::string entry_where(const std::string& where, std::string_view name) {
 }
 
 /// Reads the ZIP64 EOCD locator + record that precede the EOCD at `eocd`, when present.
-/// Returns false when a locator exists but the record it points to is unusable.
+/// Without a locator the 32-bit values stand (an archive may legitimately hold 65535
+/// entries); returns false when a locator exists but the record it points to is unusable
+/// and the 32-bit values say ZIP64 is `needed`.
 bool read_zip64(ByteView bytes, CdLocation& loc, bool needed, Diagnostics& diags,
                 const std::string& where, bool report) {
-  if (loc.eocd_offset < kEocd64LocatorSize) return !needed;
+  if (loc.eocd_offset < kEocd64LocatorSize) return true;
   ByteReader lr(bytes, loc.eocd_offset - kEocd64LocatorSize);
-  if (lr.u32() != kEocd64LocatorSignature) return !needed;
+  if (lr.u32() != kEocd64LocatorSignature) return true;
   lr.u32(); // disk with the EOCD64
   uint64_t rec_offset = lr.u64();
   lr.u32(); // total disks
