@@ -383,6 +383,8 @@ Expected<ZipArchive> ZipArchive::open(ByteView bytes, Diagnostics& diags, std::s
 
   // Per-entry checks that need the local header; problems are diagnostics, the entry is
   // kept (reading it later reports the error).
+  std::vector<std::pair<uint64_t, uint64_t>> spans; // [local header, end of data)
+  spans.reserve(zip.entries_.size());
   for (const ZipEntry& e : zip.entries_) {
     std::string ew;
     auto where_of = [&]() -> const std::string& {
@@ -417,11 +419,23 @@ Expected<ZipArchive> ZipArchive::open(ByteView bytes, Diagnostics& diags, std::s
                    "local header name differs from the central directory (central is used)",
                    e.local_header_offset);
     uint64_t data = name_at + lh->name_len + lh->extra_len;
-    if (!in_bounds(zip.cd_offset_, data, e.compressed_size))
+    if (!in_bounds(zip.cd_offset_, data, e.compressed_size)) {
       diags.add_at(Severity::kError, "zip.data_out_of_range", where_of(),
                    "entry data runs into the central directory or past the archive",
                    e.local_header_offset);
+      continue;
+    }
+    spans.emplace_back(e.local_header_offset, data + e.compressed_size);
   }
+  // Entries sharing bytes: the "overlapping files" zip bomb, or a packer hiding one entry
+  // inside another. Android's installer does not check this; we report it once.
+  std::sort(spans.begin(), spans.end());
+  uint64_t overlaps = 0;
+  for (size_t i = 1; i < spans.size(); ++i)
+    if (spans[i].first < spans[i - 1].second) ++overlaps;
+  if (overlaps > 0)
+    diags.add(Severity::kWarning, "zip.overlapping_entries", w,
+              std::to_string(overlaps) + " entries overlap the data of another entry");
   return zip;
 }
 

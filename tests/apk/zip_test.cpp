@@ -547,6 +547,29 @@ TEST(Zip, HighRatioBombIsRefusedQuickly) {
   EXPECT_LT(zip->inflated_total(), 1u << 20);
 }
 
+TEST(Zip, OverlappingEntriesAreDiagnosed) {
+  ZipBuilder b;
+  b.stored("a", "aaaa");
+  b.stored("b", "bbbb");
+  Bytes zip_bytes = b.build();
+  Diagnostics d;
+  ASSERT_TRUE(ZipArchive::open(zip_bytes, d).has_value());
+  EXPECT_FALSE(has_diag(d, "zip.overlapping_entries"));
+  // Point the second central-directory record at the first local header.
+  size_t cd = zip_bytes.size() - 22 - 2 * (46 + 1);
+  size_t second_offset_field = cd + 46 + 1 + 42;
+  std::fill_n(zip_bytes.begin() + static_cast<ptrdiff_t>(second_offset_field), 4, 0);
+  Diagnostics d2;
+  auto zip = ZipArchive::open(zip_bytes, d2);
+  ASSERT_TRUE(zip.has_value());
+  EXPECT_TRUE(has_diag(d2, "zip.overlapping_entries"));
+  EXPECT_TRUE(has_diag(d2, "zip.local_name_mismatch"));
+  auto r = zip->read(*zip->find("b"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(to_string(r->data), "aaaa");
+  EXPECT_FALSE(r->crc_ok);
+}
+
 TEST(Zip, StreamLongerThanDeclaredStopsAtTheDeclaredSize) {
   // 8 MiB of zeros that claim to be 1000 bytes: inflating must stop right after 1000.
   ZipBuilder b;
