@@ -18,6 +18,7 @@
  */
 #include "apk/manifest.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -179,6 +180,54 @@ MetaData Builder::meta_data(const XmlElement& el) {
   md.value = value(el, attr::kValue, "value");
   md.resource = value(el, attr::kResource, "resource");
   return md;
+}
+
+/// Permissions the platform grants for compatibility although the manifest does not request
+/// them, with aapt's reasons (`aapt dump badging` prints them as uses-permission plus
+/// uses-implied-permission; PackageParser's NEW_PERMISSIONS / SPLIT_PERMISSIONS hold the same
+/// pre-Donut and pre-JellyBean rules). aapt's target level is max(minSdk, targetSdk), 0 when
+/// uses-sdk is absent; our effective levels give the same answers for these thresholds.
+void add_implied_permissions(Manifest& m) {
+  auto find = [&m](std::string_view name) -> const UsesPermission* {
+    for (const auto& p : m.uses_permissions) {
+      if (!p.sdk23 && p.name == name) return &p;
+    }
+    return nullptr;
+  };
+  auto imply = [&m](std::string name, std::string reason, std::optional<int32_t> max_sdk) {
+    UsesPermission p;
+    p.name = std::move(name);
+    p.implied = true;
+    p.implied_reason = std::move(reason);
+    p.max_sdk = max_sdk;
+    m.uses_permissions.push_back(std::move(p));
+  };
+  const int32_t target = std::max(m.effective_min_sdk, m.effective_target_sdk);
+  constexpr const char* kWriteStorage = "android.permission.WRITE_EXTERNAL_STORAGE";
+  constexpr const char* kReadStorage = "android.permission.READ_EXTERNAL_STORAGE";
+  if (target < 4) {
+    if (find(kWriteStorage) == nullptr) imply(kWriteStorage, "targetSdkVersion < 4", {});
+    if (find("android.permission.READ_PHONE_STATE") == nullptr) {
+      imply("android.permission.READ_PHONE_STATE", "targetSdkVersion < 4", {});
+    }
+  }
+  // Write access to external storage always brings read access.
+  if (const UsesPermission* w = find(kWriteStorage);
+      w != nullptr && find(kReadStorage) == nullptr) {
+    imply(kReadStorage, "requested WRITE_EXTERNAL_STORAGE", w->max_sdk);
+  }
+  if (target < 16) {
+    if (find("android.permission.READ_CONTACTS") != nullptr &&
+        find("android.permission.READ_CALL_LOG") == nullptr) {
+      imply("android.permission.READ_CALL_LOG", "targetSdkVersion < 16 and requested READ_CONTACTS",
+            {});
+    }
+    if (find("android.permission.WRITE_CONTACTS") != nullptr &&
+        find("android.permission.WRITE_CALL_LOG") == nullptr) {
+      imply("android.permission.WRITE_CALL_LOG",
+            "targetSdkVersion < 16 and requested WRITE_CONTACTS", {});
+    }
+  }
 }
 
 const char* const kProtectionBases[] = {"normal", "dangerous", "signature", "signatureOrSystem"};
@@ -455,6 +504,7 @@ Expected<Manifest> Builder::build(const XmlDocument& doc) {
       }
     }
   }
+  add_implied_permissions(m);
   for (const auto& c : m.components) {
     if ((c.kind == ComponentKind::kActivity || c.kind == ComponentKind::kActivityAlias) &&
         c.has_filter("android.intent.action.MAIN", "android.intent.category.LAUNCHER")) {

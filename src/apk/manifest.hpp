@@ -106,6 +106,10 @@ struct UsesPermission {
   bool sdk23 = false;             ///< declared with <uses-permission-sdk-23>
   std::optional<bool> required;   ///< android:required
   uint32_t line = 0;
+  /// Not in the manifest, but granted by the platform for compatibility (aapt's
+  /// uses-implied-permission), e.g. READ_PHONE_STATE for targetSdkVersion < 4.
+  bool implied = false;
+  std::string implied_reason; ///< aapt's reason text, e.g. "targetSdkVersion < 4"
 };
 
 /// <permission>: a permission the app defines.
@@ -240,7 +244,8 @@ struct Manifest {
   std::optional<std::string> label;
   std::optional<std::string> label_zh_cn;
 
-  std::vector<UsesPermission> uses_permissions; ///< both tags, in document order
+  /// Both tags in document order, then the implied permissions (`implied` set).
+  std::vector<UsesPermission> uses_permissions;
   std::vector<PermissionDecl> permissions;
   std::vector<std::string> permission_groups;
   std::vector<UsesFeature> uses_features;

@@ -401,8 +401,9 @@ Expected<ZipArchive> ZipArchive::open(ByteView bytes, Diagnostics& diags, std::s
       diags.add(Severity::kInfo, "zip.encrypted_flag_ignored", where_of(),
                 "general purpose bit 0 (encrypted) is set; Android ignores it and so do we");
     if (e.method != kMethodStored && e.method != kMethodDeflated)
-      diags.add(Severity::kWarning, "zip.unsupported_method", where_of(),
-                "compression method " + std::to_string(e.method) + " (Android reads 0 and 8)");
+      diags.add(Severity::kWarning, "zip.unknown_method_as_deflated", where_of(),
+                "compression method " + std::to_string(e.method) +
+                    "; Android reads every method other than STORED as DEFLATED, and so do we");
     if (e.method == kMethodStored && e.compressed_size != e.uncompressed_size)
       diags.add(Severity::kWarning, "zip.stored_size_mismatch", where_of(),
                 "stored entry with compressed size " + std::to_string(e.compressed_size) +
@@ -571,9 +572,9 @@ Expected<EntryData> ZipArchive::read(const ZipEntry& e) const {
     out.crc_ok = crc_of(out.data) == e.crc32;
     return out;
   }
-  if (e.method == kMethodDeflated) return inflate(e, e.uncompressed_size, true);
-  return make_error(Errc::kUnsupported, "compression method " + std::to_string(e.method),
-                    entry_where(where_, e.name));
+  // Like Android's package manager (apksig's testWeirdZipCompressionMethod documents it),
+  // every method other than STORED is inflated; data that is not deflate fails as kMalformed.
+  return inflate(e, e.uncompressed_size, true);
 }
 
 Expected<EntryData> ZipArchive::read_prefix(const ZipEntry& e, uint64_t n) const {
@@ -584,9 +585,7 @@ Expected<EntryData> ZipArchive::read_prefix(const ZipEntry& e, uint64_t n) const
     out.data = raw->first(static_cast<size_t>(std::min<uint64_t>(n, raw->size())));
     return out;
   }
-  if (e.method == kMethodDeflated) return inflate(e, n, false);
-  return make_error(Errc::kUnsupported, "compression method " + std::to_string(e.method),
-                    entry_where(where_, e.name));
+  return inflate(e, n, false); // any method other than STORED: DEFLATED, as in read()
 }
 
 } // namespace appaudit::apk

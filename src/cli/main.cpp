@@ -5,7 +5,6 @@
 // Exit codes: 0 scanned (the report may carry diagnostics); 2 the input is not usable or the
 // command line is wrong, with one line on stderr saying which file, what and where.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -46,8 +45,9 @@ int write_output(const std::string& text, const std::string& out_path) {
 } // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"appaudit: checks Android apps for unlawful collection and use of personal "
-               "information"};
+  CLI::App app{
+      "appaudit: checks Android apps for unlawful collection and use of personal "
+      "information"};
   app.set_version_flag("--version", "appaudit 0.1.0 (report schema " +
                                         std::string(appaudit::report::kSchemaVersion) + ")");
   app.require_subcommand(1);

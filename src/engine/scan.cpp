@@ -101,9 +101,8 @@ void summarize_dex(const dex::DexFile& file, const ScanOptions& options, DexSumm
       s.invalid_instructions += it.invalid_count();
       if (it.status() != dex::DecodeStatus::kOk && bad_code++ == 0) {
         diags.add_at(Severity::kWarning, "dex.code_truncated", file.name(),
-                     "instruction sweep stopped early in " +
-                         file.pretty_method(member.method()) + ": " +
-                         std::string(dex::to_string(it.status())),
+                     "instruction sweep stopped early in " + file.pretty_method(member.method()) +
+                         ": " + std::string(dex::to_string(it.status())),
                      member.code_off);
       }
     }
@@ -138,11 +137,10 @@ void index_dex(const dex::DexSet& set, const ScanOptions& options, ScanResult& r
   result.duplicate_classes = static_cast<uint32_t>(index.duplicates().size());
   if (!index.duplicates().empty()) {
     const auto& d = index.duplicates().front();
-    result.diagnostics.add(
-        Severity::kInfo, "dex.duplicate_class", set[d.shadowed.dex].name(),
-        std::to_string(index.duplicates().size()) +
-            " class definitions are shadowed by an earlier DEX file (first: " +
-            std::string(d.descriptor) + " in " + set[d.winner.dex].name() + ")");
+    result.diagnostics.add(Severity::kInfo, "dex.duplicate_class", set[d.shadowed.dex].name(),
+                           std::to_string(index.duplicates().size()) +
+                               " class definitions are shadowed by an earlier DEX file (first: " +
+                               std::string(d.descriptor) + " in " + set[d.winner.dex].name() + ")");
   }
 }
 
@@ -189,7 +187,13 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
   }
   {
     StageTimer t(result, "signing");
-    result.signing = apk::read_signatures(zip, diags);
+    // The SDK levels decide which schemes Android checks (v1 below API 24, ...).
+    apk::SigningOptions signing_options;
+    if (result.manifest) {
+      signing_options.min_sdk = result.manifest->effective_min_sdk;
+      signing_options.target_sdk = result.manifest->effective_target_sdk;
+    }
+    result.signing = apk::read_signatures(zip, diags, signing_options);
   }
   {
     StageTimer t(result, "dex");

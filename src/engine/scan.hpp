@@ -35,24 +35,24 @@ struct InputInfo {
   std::string path;
   std::string file_name;
   uint64_t size = 0;
-  std::string sha256;  ///< lowercase hex of the whole input file
+  std::string sha256; ///< lowercase hex of the whole input file
   InputKind kind = InputKind::kApk;
 };
 
 /// What one DEX file holds, counted the way `dexdump` lists it.
 struct DexSummary {
-  std::string name;        ///< APK entry name ("classes2.dex") or the file name of a loose DEX
-  uint32_t version = 0;    ///< 35..41
-  uint64_t size = 0;       ///< bytes
-  uint32_t classes = 0;    ///< class definitions
-  uint32_t methods = 0;    ///< defined methods: direct + virtual over all class defs
-  uint32_t fields = 0;     ///< defined fields: static + instance
+  std::string name;     ///< APK entry name ("classes2.dex") or the file name of a loose DEX
+  uint32_t version = 0; ///< 35..41
+  uint64_t size = 0;    ///< bytes
+  uint32_t classes = 0; ///< class definitions
+  uint32_t methods = 0; ///< defined methods: direct + virtual over all class defs
+  uint32_t fields = 0;  ///< defined fields: static + instance
   uint32_t string_ids = 0, type_ids = 0, proto_ids = 0, field_ids = 0, method_ids = 0;
-  uint32_t code_items = 0;         ///< methods with code
-  uint64_t instructions = 0;       ///< decoded instructions, payloads included
-  uint64_t invokes = 0;            ///< invoke-* instructions
-  uint32_t invalid_instructions = 0;  ///< unused opcodes met while decoding
-  std::string error;       ///< non-empty when the file could not be opened (counts are 0)
+  uint32_t code_items = 0;           ///< methods with code
+  uint64_t instructions = 0;         ///< decoded instructions, payloads included
+  uint64_t invokes = 0;              ///< invoke-* instructions
+  uint32_t invalid_instructions = 0; ///< unused opcodes met while decoding
+  std::string error;                 ///< non-empty when the file could not be opened (counts are 0)
 };
 
 struct StageTiming {

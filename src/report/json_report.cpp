@@ -18,11 +18,9 @@ Json input_json(const engine::InputInfo& in) {
 }
 
 Json certificate_json(const apk::CertificateInfo& c) {
-  return Json{{"sha256", c.sha256},         {"sha1", c.sha1},
-              {"subject", c.subject},       {"issuer", c.issuer},
-              {"serial", c.serial_hex},     {"not_before", c.not_before},
-              {"not_after", c.not_after},   {"key_type", c.key_type},
-              {"key_bits", c.key_bits}};
+  return Json{{"sha256", c.sha256},       {"sha1", c.sha1},         {"subject", c.subject},
+              {"issuer", c.issuer},       {"serial", c.serial_hex}, {"not_before", c.not_before},
+              {"not_after", c.not_after}, {"key_type", c.key_type}, {"key_bits", c.key_bits}};
 }
 
 Json check_json(const apk::SchemeCheck& c) {

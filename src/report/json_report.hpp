@@ -11,8 +11,8 @@ namespace appaudit::report {
 inline constexpr const char* kSchemaVersion = "1.0";
 
 struct JsonOptions {
-  bool include_timings = false;  ///< add "timings" (wall-clock: makes output non-reproducible)
-  int indent = 2;                ///< -1: compact
+  bool include_timings = false; ///< add "timings" (wall-clock: makes output non-reproducible)
+  int indent = 2;               ///< -1: compact
 };
 
 std::string render_json(const engine::ScanResult& result, const JsonOptions& options = {});

@@ -33,9 +33,8 @@ Json sdk_api(const std::optional<apk::SdkLevel>& s) {
 Json meta_data_json(const std::vector<apk::MetaData>& items) {
   Json out = Json::array();
   for (const auto& m : items) {
-    out.push_back(Json{{"name", m.name},
-                       {"value", attr_value(m.value)},
-                       {"resource", attr_resource(m.resource)}});
+    out.push_back(Json{
+        {"name", m.name}, {"value", attr_value(m.value)}, {"resource", attr_resource(m.resource)}});
   }
   return out;
 }
@@ -135,9 +134,8 @@ void add_manifest_json(const apk::Manifest* manifest, Json& report) {
                             "uses_features", "uses_libraries"}) {
       report[key] = Json::array();
     }
-    report["queries"] = Json{{"packages", Json::array()},
-                             {"intents", Json::array()},
-                             {"providers", Json::array()}};
+    report["queries"] =
+        Json{{"packages", Json::array()}, {"intents", Json::array()}, {"providers", Json::array()}};
     return;
   }
   const apk::Manifest& m = *manifest;
@@ -149,7 +147,9 @@ void add_manifest_json(const apk::Manifest* manifest, Json& report) {
     perms.push_back(Json{{"name", p.name},
                          {"tag", p.sdk23 ? "uses-permission-sdk-23" : "uses-permission"},
                          {"max_sdk", opt(p.max_sdk)},
-                         {"required", opt(p.required)}});
+                         {"required", opt(p.required)},
+                         {"implied", p.implied},
+                         {"implied_reason", str_or_null(p.implied_reason)}});
   }
   report["permissions"] = perms;
 

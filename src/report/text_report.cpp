@@ -24,14 +24,14 @@ std::string yes_no(const std::optional<bool>& v) {
 
 std::string render_text(const engine::ScanResult& r, bool include_timings) {
   std::string out;
-  line(out, "%s\n", r.input.file_name + " (" + engine::to_string(r.input.kind) + ", " +
-                        std::to_string(r.input.size) + " bytes)");
+  line(out, "%s\n",
+       r.input.file_name + " (" + engine::to_string(r.input.kind) + ", " +
+           std::to_string(r.input.size) + " bytes)");
   line(out, "  sha256       %s\n", r.input.sha256);
   if (r.manifest) {
     const apk::Manifest& m = *r.manifest;
     line(out, "  package      %s\n", m.package);
-    line(out, "  version      %s\n",
-         m.version_name + " (" + std::to_string(m.version_code) + ")");
+    line(out, "  version      %s\n", m.version_name + " (" + std::to_string(m.version_code) + ")");
     line(out, "  sdk          %s\n",
          "min " + (m.min_sdk ? m.min_sdk->text() : std::string("(not set)")) + ", target " +
              (m.target_sdk ? m.target_sdk->text() : std::string("(not set)")) +
@@ -47,17 +47,18 @@ std::string render_text(const engine::ScanResult& r, bool include_timings) {
              " usesCleartextTraffic=" + yes_no(m.application.uses_cleartext_traffic));
     line(out, "\n  permissions (%s)\n", std::to_string(m.uses_permissions.size()));
     for (const auto& p : m.uses_permissions) {
-      line(out, "    %s\n", p.name + (p.max_sdk ? "  (maxSdk " + std::to_string(*p.max_sdk) + ")"
-                                                : std::string()) +
-                                (p.sdk23 ? "  [sdk-23]" : ""));
+      line(out, "    %s\n",
+           p.name + (p.max_sdk ? "  (maxSdk " + std::to_string(*p.max_sdk) + ")" : std::string()) +
+               (p.sdk23 ? "  [sdk-23]" : ""));
     }
     size_t exported = 0;
     for (const auto& c : m.components) exported += c.effective_exported ? 1 : 0;
-    line(out, "\n  components (%s)\n", std::to_string(m.components.size()) + ", " +
-                                           std::to_string(exported) + " exported");
+    line(out, "\n  components (%s)\n",
+         std::to_string(m.components.size()) + ", " + std::to_string(exported) + " exported");
     for (const auto& c : m.components) {
-      line(out, "    %s\n", std::string(apk::to_string(c.kind)) + " " + c.name +
-                              (c.effective_exported ? "  [exported]" : ""));
+      line(out, "    %s\n",
+           std::string(apk::to_string(c.kind)) + " " + c.name +
+               (c.effective_exported ? "  [exported]" : ""));
     }
   } else if (r.input.kind == engine::InputKind::kApk) {
     out += "  manifest     (unreadable, see diagnostics)\n";
@@ -82,21 +83,21 @@ std::string render_text(const engine::ScanResult& r, bool include_timings) {
       }
     }
   }
-  line(out, "\n  dex files (%s)\n", std::to_string(r.dex.size()) + ", " +
-                                       std::to_string(r.classes_total) + " distinct classes");
+  line(out, "\n  dex files (%s)\n",
+       std::to_string(r.dex.size()) + ", " + std::to_string(r.classes_total) + " distinct classes");
   for (const auto& d : r.dex) {
-    line(out, "    %s\n", d.name + "  v0" + std::to_string(d.version) + "  " +
-                              std::to_string(d.classes) + " classes, " +
-                              std::to_string(d.methods) + " methods, " +
-                              std::to_string(d.instructions) + " instructions" +
-                              (d.error.empty() ? std::string() : "  ERROR: " + d.error));
+    line(out, "    %s\n",
+         d.name + "  v0" + std::to_string(d.version) + "  " + std::to_string(d.classes) +
+             " classes, " + std::to_string(d.methods) + " methods, " +
+             std::to_string(d.instructions) + " instructions" +
+             (d.error.empty() ? std::string() : "  ERROR: " + d.error));
   }
   if (!r.diagnostics.empty()) {
-    line(out, "\n  diagnostics (%s)\n", std::to_string(r.diagnostics.items().size() +
-                                                         r.diagnostics.dropped()));
+    line(out, "\n  diagnostics (%s)\n",
+         std::to_string(r.diagnostics.items().size() + r.diagnostics.dropped()));
     for (const auto& d : r.diagnostics.items()) {
-      line(out, "    %s\n", std::string(to_string(d.severity)) + " " + d.code + ": " + d.where +
-                                ": " + d.message);
+      line(out, "    %s\n",
+           std::string(to_string(d.severity)) + " " + d.code + ": " + d.where + ": " + d.message);
     }
   }
   if (include_timings) {

@@ -117,10 +117,13 @@ Badging parse_badging(const std::string& text) {
       b.launchable.push_back(between(line, " name='", "'  label='").value_or(""));
     }
   }
-  // Implied permissions are printed as uses-permission lines after the declared ones.
+  // Implied permissions are printed as uses-permission lines after the declared ones; our
+  // model lists them too (UsesPermission::implied), so both sides keep them. Every implied
+  // line must correspond to one of those uses-permission lines.
   for (const auto& name : implied) {
-    auto it = std::find(b.permissions.rbegin(), b.permissions.rend(), name);
-    if (it != b.permissions.rend()) b.permissions.erase(std::next(it).base());
+    if (std::find(b.permissions.begin(), b.permissions.end(), name) == b.permissions.end()) {
+      b.permissions.push_back("implied-without-uses-permission:" + name);
+    }
   }
   return b;
 }

@@ -305,8 +305,6 @@ std::vector<PeerOutput> peer_outputs(const std::vector<std::string>& apks) {
 
 /// Known disagreements, each with its reason (checked by name, still counted in the figures).
 const std::map<std::string, std::string> kKnownDisagreements = {
-    {"weird-compression-method.apk",
-     "apksigner reads META-INF/CERT.RSA despite compression method 21; our ZIP reader refuses it"},
     {"v1-only-targetSandboxVersion-2.apk", "targetSandboxVersion is not modelled"},
     {"v31-ec-p256-2-tgt-33-1-tgt-28-targetSdk-30.apk",
      "apksigner 0.9 predates v3.1 and SDK-targeted v3 signers"},

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -17,10 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string bin() {
-  const char* b = std::getenv("APPAUDIT_BIN");
-  return b != nullptr ? b : "build/bin/appaudit";
-}
+std::string bin() { return test::appaudit_bin(); }
 std::string hello() { return test::fixtures_dir() + "/apk/hello.apk"; }
 
 struct CliRun {
@@ -46,7 +43,7 @@ TEST(Cli, ScanApkJsonHasTheContractFields) {
   EXPECT_EQ(j["input"]["kind"], "apk");
   EXPECT_EQ(j["input"]["sha256"].get<std::string>().size(), 64u);
   EXPECT_EQ(j["app"]["package"], "com.example.hello");
-  EXPECT_EQ(j["app"]["version_code"], 42);  // an integer, not a string
+  EXPECT_EQ(j["app"]["version_code"], 42); // an integer, not a string
   EXPECT_EQ(j["app"]["version_name"], "1.2.3");
   EXPECT_EQ(j["app"]["min_sdk"], 21);
   EXPECT_EQ(j["app"]["target_sdk"], 30);
@@ -55,10 +52,10 @@ TEST(Cli, ScanApkJsonHasTheContractFields) {
 
   std::vector<std::string> perms;
   for (const auto& p : j["permissions"]) perms.push_back(p["name"]);
-  EXPECT_EQ(perms, (std::vector<std::string>{
-                       "android.permission.INTERNET", "android.permission.READ_PHONE_STATE",
-                       "android.permission.ACCESS_FINE_LOCATION",
-                       "android.permission.READ_CONTACTS"}));
+  EXPECT_EQ(perms,
+            (std::vector<std::string>{
+                "android.permission.INTERNET", "android.permission.READ_PHONE_STATE",
+                "android.permission.ACCESS_FINE_LOCATION", "android.permission.READ_CONTACTS"}));
   EXPECT_EQ(j["permissions"][2]["max_sdk"], 28);
   EXPECT_EQ(j["permissions"][3]["tag"], "uses-permission-sdk-23");
 
@@ -67,7 +64,7 @@ TEST(Cli, ScanApkJsonHasTheContractFields) {
   ASSERT_EQ(comps.size(), 4u);
   EXPECT_EQ(comps["com.example.hello.MainActivity"]["exported"], true);
   EXPECT_EQ(comps["com.example.hello.BootReceiver"]["kind"], "receiver");
-  EXPECT_EQ(comps["com.example.hello.BootReceiver"]["exported"], true);  // implied by filter
+  EXPECT_EQ(comps["com.example.hello.BootReceiver"]["exported"], true); // implied by filter
   EXPECT_EQ(comps["com.example.hello.SyncService"]["exported"], false);
   EXPECT_EQ(comps["com.example.hello.SyncService"]["process"], ":sync");
   EXPECT_EQ(comps["com.example.hello.InitProvider"]["authorities"],
@@ -84,7 +81,7 @@ TEST(Cli, ScanApkJsonHasTheContractFields) {
   EXPECT_EQ(j["dex"][0]["classes"], 5);
   EXPECT_EQ(j["dex"][1]["name"], "classes2.dex");
   EXPECT_EQ(j["dex"][1]["classes"], 1);
-  EXPECT_EQ(j["dex"][1]["methods"], 2);  // twice (direct) + hello (virtual); no <init> declared
+  EXPECT_EQ(j["dex"][1]["methods"], 2); // twice (direct) + hello (virtual); no <init> declared
   EXPECT_TRUE(j["native_libs"].is_array());
   EXPECT_TRUE(j["diagnostics"].is_array());
   EXPECT_FALSE(j.contains("timings"));
@@ -127,7 +124,7 @@ TEST(Cli, LooseDexIsScanned) {
   EXPECT_FALSE(j.contains("app"));
   ASSERT_EQ(j["dex"].size(), 1u);
   EXPECT_EQ(j["dex"][0]["name"], "FieldsTest.dex");
-  EXPECT_EQ(j["dex"][0]["classes"], 1);  // dexdump: Class #0 only
+  EXPECT_EQ(j["dex"][0]["classes"], 1); // dexdump: Class #0 only
 }
 
 TEST(Cli, UnusableInputsExitTwoWithOneLineNamingTheFile) {
@@ -141,7 +138,7 @@ TEST(Cli, UnusableInputsExitTwoWithOneLineNamingTheFile) {
     EXPECT_EQ(r.code, 2) << path;
     EXPECT_TRUE(r.out.empty());
     ASSERT_FALSE(r.err.empty());
-    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;  // exactly one line
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err; // exactly one line
     EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
   }
 }

@@ -67,7 +67,12 @@ def dexdump_counts(path):
         if line.startswith("Opened '"):
             m = re.match(r"Opened '(.*)', DEX version", line)
             name = m.group(1) if m else line
-            name = name.rsplit(":", 1)[1] if path.endswith(".apk") and ":" in name else os.path.basename(path)
+            if path.endswith(".apk"):
+                # "x.apk:classes2.dex" for secondary DEX files; plain "x.apk" for classes.dex.
+                sub = re.search(r":(classes\d*\.dex)$", name)
+                name = sub.group(1) if sub else "classes.dex"
+            else:
+                name = os.path.basename(path)
             current = name
             result[current] = [0, 0]
             section = None
@@ -144,7 +149,8 @@ def check(args, path):
             status = "ok" if got == counts else "FAIL"
             rows.append((path, "dexdump." + name, status, "dexdump=%s ours=%s" % (counts, got)))
     if signers:
-        mine_sig = [s["sha256"] for s in report.get("signers", [])]
+        # apksigner prints the platform's signers ("Signer #N"): our primary ones.
+        mine_sig = [s["sha256"] for s in report.get("signers", []) if s.get("primary")]
         status = "ok" if sorted(mine_sig) == sorted(signers) else "FAIL"
         rows.append((path, "apksigner.sha256", status, "apksigner=%s ours=%s" % (signers, mine_sig)))
     return rows

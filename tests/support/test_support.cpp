@@ -16,9 +16,10 @@ std::string env_or(const char* name, const char* fallback) {
 }
 } // namespace
 
-std::string fixtures_dir() { return env_or("APPAUDIT_FIXTURES", "build/fixtures"); }
-std::string corpus_dir() { return env_or("APPAUDIT_CORPUS", "../shared/corpus"); }
-std::string source_dir() { return env_or("APPAUDIT_SOURCE", "."); }
+std::string fixtures_dir() { return env_or("APPAUDIT_FIXTURES", APPAUDIT_DEFAULT_FIXTURES); }
+std::string corpus_dir() { return env_or("APPAUDIT_CORPUS", APPAUDIT_DEFAULT_CORPUS); }
+std::string source_dir() { return env_or("APPAUDIT_SOURCE", APPAUDIT_DEFAULT_SOURCE); }
+std::string appaudit_bin() { return env_or("APPAUDIT_BIN", APPAUDIT_DEFAULT_BIN); }
 
 std::vector<uint8_t> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

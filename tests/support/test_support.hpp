@@ -13,6 +13,8 @@ std::string fixtures_dir();
 std::string corpus_dir();
 /// Repository root ($APPAUDIT_SOURCE).
 std::string source_dir();
+/// The appaudit command built with the tests ($APPAUDIT_BIN).
+std::string appaudit_bin();
 /// Whole file, or an empty vector when it cannot be read.
 std::vector<uint8_t> read_file(const std::string& path);
 /// Runs a shell command, returns its stdout; `exit_code` receives the exit status.
