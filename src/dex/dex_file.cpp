@@ -19,6 +19,9 @@
  */
 #include "dex/dex_file.hpp"
 
+#include <openssl/evp.h>
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -108,85 +111,23 @@ bool read_index_value(ByteReader& r, uint8_t want_type, uint32_t* out) {
 // Checksums.
 
 uint32_t adler32(ByteView bytes, uint32_t seed) {
-  constexpr uint32_t kMod = 65521;
-  constexpr size_t kBlock = 5552; // largest n with 255n(n+1)/2 + (n+1)(kMod-1) < 2^32
-  uint32_t a = seed & 0xffff;
-  uint32_t b = seed >> 16;
+  // zlib's adler32 (RFC 1950), fed in chunks that fit its uInt length.
+  uLong sum = seed;
   const uint8_t* p = bytes.data();
   size_t n = bytes.size();
   while (n > 0) {
-    const size_t chunk = std::min(n, kBlock);
-    n -= chunk;
-    for (size_t i = 0; i < chunk; ++i) {
-      a += p[i];
-      b += a;
-    }
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(n, 1u << 30));
+    sum = ::adler32(sum, p, chunk);
     p += chunk;
-    a %= kMod;
-    b %= kMod;
+    n -= chunk;
   }
-  return (b << 16) | a;
+  return static_cast<uint32_t>(sum);
 }
-
-namespace {
-inline uint32_t rotl(uint32_t x, int n) { return (x << n) | (x >> (32 - n)); }
-
-void sha1_block(uint32_t h[5], const uint8_t* p) {
-  uint32_t w[80];
-  for (int i = 0; i < 16; ++i) {
-    w[i] = (uint32_t{p[4 * i]} << 24) | (uint32_t{p[4 * i + 1]} << 16) |
-           (uint32_t{p[4 * i + 2]} << 8) | p[4 * i + 3];
-  }
-  for (int i = 16; i < 80; ++i) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-  for (int i = 0; i < 80; ++i) {
-    uint32_t f, k;
-    if (i < 20) {
-      f = (b & c) | (~b & d);
-      k = 0x5A827999;
-    } else if (i < 40) {
-      f = b ^ c ^ d;
-      k = 0x6ED9EBA1;
-    } else if (i < 60) {
-      f = (b & c) | (b & d) | (c & d);
-      k = 0x8F1BBCDC;
-    } else {
-      f = b ^ c ^ d;
-      k = 0xCA62C1D6;
-    }
-    const uint32_t t = rotl(a, 5) + f + e + k + w[i];
-    e = d;
-    d = c;
-    c = rotl(b, 30);
-    b = a;
-    a = t;
-  }
-  h[0] += a;
-  h[1] += b;
-  h[2] += c;
-  h[3] += d;
-  h[4] += e;
-}
-} // namespace
 
 void sha1(ByteView bytes, uint8_t out[20]) {
-  uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  const size_t full = bytes.size() / 64;
-  for (size_t i = 0; i < full; ++i) sha1_block(h, bytes.data() + 64 * i);
-  uint8_t tail[128] = {};
-  const size_t rest = bytes.size() - full * 64;
-  if (rest > 0) std::memcpy(tail, bytes.data() + full * 64, rest);
-  tail[rest] = 0x80;
-  const size_t tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
-  const uint64_t bits = static_cast<uint64_t>(bytes.size()) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
-  for (size_t off = 0; off < tail_len; off += 64) sha1_block(h, tail + off);
-  for (int i = 0; i < 5; ++i) {
-    out[4 * i] = static_cast<uint8_t>(h[i] >> 24);
-    out[4 * i + 1] = static_cast<uint8_t>(h[i] >> 16);
-    out[4 * i + 2] = static_cast<uint8_t>(h[i] >> 8);
-    out[4 * i + 3] = static_cast<uint8_t>(h[i]);
-  }
+  // OpenSSL's SHA-1 (FIPS 180-4); a DEX signature is a plain SHA-1 digest.
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), out, &len, EVP_sha1(), nullptr);
 }
 
 // ---------------------------------------------------------------------------------------------

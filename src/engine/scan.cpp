@@ -210,10 +210,10 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
         result.dex.push_back(std::move(s));
         continue;
       }
-      std::vector<uint8_t> bytes = data->owned.empty()
-                                       ? std::vector<uint8_t>(data->data.begin(), data->data.end())
-                                       : std::move(data->owned);
-      Status st = set.add(name, std::move(bytes), &diags);
+      // Stored DEX files are used in place (a view into the mapped APK); deflated ones move
+      // their inflated buffer into the set.
+      Status st = data->owned.empty() ? set.add_view(name, data->data, &diags)
+                                      : set.add(name, std::move(data->owned), &diags);
       if (!st) {
         diags.add_error("dex.invalid", st.error());
         DexSummary s;

@@ -87,6 +87,54 @@ TEST(Cli, ScanApkJsonHasTheContractFields) {
   EXPECT_FALSE(j.contains("timings"));
 }
 
+TEST(Cli, OddManifestImpliedPermissionsNativeLibsAndV1Only) {
+  CliRun r = run("scan " + test::fixtures_dir() + "/apk/odd.apk");
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["app"]["package"], "org.example.odd");
+  EXPECT_EQ(j["app"]["version_name"], nullptr);
+  EXPECT_EQ(j["app"]["launcher_activities"], json({"org.example.odd.Launcher"}));
+  // Declared (with a duplicate, as written), then implied: as aapt dump badging lists them.
+  std::vector<std::string> names;
+  for (const auto& p : j["permissions"]) names.push_back(p["name"]);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "android.permission.WRITE_EXTERNAL_STORAGE", "android.permission.READ_CONTACTS",
+                "android.permission.READ_CONTACTS", "android.permission.READ_EXTERNAL_STORAGE",
+                "android.permission.READ_CALL_LOG"}));
+  EXPECT_EQ(j["permissions"][3]["implied"], true);
+  EXPECT_EQ(j["permissions"][3]["max_sdk"], 18);
+  EXPECT_EQ(j["permissions"][4]["implied_reason"],
+            "targetSdkVersion < 16 and requested READ_CONTACTS");
+  std::map<std::string, json> comps;
+  for (const auto& c : j["components"]) comps[c["name"]] = c;
+  EXPECT_EQ(comps["a.Main"]["exported"], false);
+  EXPECT_EQ(comps["org.example.odd.Data"]["exported"], true); // provider, targetSdk 15
+  EXPECT_EQ(comps["org.example.odd.Data"]["exported_reason"], "provider-target-sdk<=16");
+  EXPECT_EQ(comps["org.example.odd.Data"]["authorities"],
+            json({"org.example.odd.data", "org.example.odd.more"}));
+  EXPECT_EQ(comps["org.example.odd.Boot"]["exported"], false);
+  EXPECT_EQ(comps["org.example.odd.Boot"]["enabled"], false);
+  EXPECT_EQ(comps["org.example.odd.Boot"]["intent_filters"][0]["priority"], 999);
+  EXPECT_EQ(j["meta_data"][0]["name"], "JPUSH_APPKEY");
+  EXPECT_EQ(j["meta_data"][0]["value"], "0123456789abcdef01234567");
+  EXPECT_EQ(j["meta_data"][1]["resource"], "xml/network_security_config");
+  EXPECT_EQ(j["application"]["network_security_config"], "xml/network_security_config");
+  EXPECT_EQ(j["application"]["debuggable"], true);
+  EXPECT_EQ(j["application"]["uses_cleartext_traffic"], nullptr);
+  EXPECT_EQ(j["signing"]["schemes"], json({"v1"}));
+  EXPECT_EQ(j["signing"]["verified"], true);
+  ASSERT_EQ(j["native_libs"].size(), 2u);
+  bool mismatch_reported = false;
+  for (const auto& d : j["diagnostics"]) mismatch_reported |= d["code"] == "apk.abi_mismatch";
+  EXPECT_TRUE(mismatch_reported);
+  for (const auto& l : j["native_libs"]) EXPECT_EQ(l["elf_machine"], "x86_64");
+  bool asset = false;
+  for (const auto& f : j["files"])
+    asset |= f["path"] == "assets/web/privacy.html" && f["kind"] == "asset";
+  EXPECT_TRUE(asset);
+}
+
 TEST(Cli, OutputIsReproducible) {
   CliRun a = run("scan " + hello());
   CliRun b = run("scan " + hello());
