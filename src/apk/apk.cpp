@@ -137,12 +137,15 @@ ApkInventory inventory(const ZipArchive& zip, Diagnostics& diags) {
     inv.dex_entries.push_back(dex_name(next));
     next = next == 1 ? 2 : next + 1;
   }
+  // The first number Android does not load: past the first gap (not past our own cap).
+  int64_t gap = next;
+  while (has(gap)) gap = gap == 1 ? 2 : gap + 1;
   if (inv.dex_entries.size() >= limits::kMaxDexFiles && has(next)) {
     diags.add(Severity::kWarning, "apk.too_many_dex", zip.where(),
               "more than " + std::to_string(limits::kMaxDexFiles) + " DEX files; the rest skipped");
   }
   for (int64_t n : dex_numbers) {
-    if (n == 1 || (n >= 2 && n < next)) continue;
+    if (n == 1 || (n >= 2 && n < gap)) continue;
     std::string name = n == 0 ? "classes1.dex" : dex_name(n);
     diags.add(Severity::kWarning, "apk.dex_not_loaded", zip.where() + ": " + name,
               name +

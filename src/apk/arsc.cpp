@@ -7,19 +7,17 @@
  *     ResTable_package (0x0200) { header; u32 id; char16 name[128]; u32 typeStrings,
  *         lastPublicType, keyStrings, lastPublicKey[, typeIdOffset] }
  *       type-name pool, key-name pool (at typeStrings/keyStrings from the package start)
- *       ResTable_typeSpec (0x0202, not needed for lookups) { header; u8 id, res0; u16 typesCount; u32 entryCount; ... }
- *       ResTable_type (0x0201) { header; u8 id, flags, u16 reserved; u32 entryCount,
- *           entriesStart; ResTable_config config } then, at headerSize, the entry index:
- *           u32 offsets (NO_ENTRY 0xffffffff), or with FLAG_OFFSET16 (0x02) u16 offsets/4
- *           (NO_ENTRY 0xffff), or with FLAG_SPARSE (0x01) sorted {u16 idx; u16 offset/4}.
- *       ResTable_entry { u16 size; u16 flags; u32 key } + Res_value at entry+size;
- *           FLAG_COMPLEX (0x1): ResTable_map_entry (bag), FLAG_COMPACT (0x8): key in `size`,
- *           dataType in flags>>8, data in the key field.
- *   ResTable_config { u32 size; mcc, mnc; language[2], country[2]; orientation, touchscreen,
- *       u16 density; keyboard, navigation, inputFlags, pad; u16 screenWidth, screenHeight;
- *       u16 sdkVersion, minorVersion; screenLayout, uiMode, u16 smallestScreenWidthDp;
- *       u16 screenWidthDp, screenHeightDp; localeScript[4]; localeVariant[8]; screenLayout2,
- *       colorMode, ... }
+ *       ResTable_typeSpec (0x0202, not needed for lookups) { header; u8 id, res0; u16 typesCount;
+ * u32 entryCount; ... } ResTable_type (0x0201) { header; u8 id, flags, u16 reserved; u32
+ * entryCount, entriesStart; ResTable_config config } then, at headerSize, the entry index: u32
+ * offsets (NO_ENTRY 0xffffffff), or with FLAG_OFFSET16 (0x02) u16 offsets/4 (NO_ENTRY 0xffff), or
+ * with FLAG_SPARSE (0x01) sorted {u16 idx; u16 offset/4}. ResTable_entry { u16 size; u16 flags; u32
+ * key } + Res_value at entry+size; FLAG_COMPLEX (0x1): ResTable_map_entry (bag), FLAG_COMPACT
+ * (0x8): key in `size`, dataType in flags>>8, data in the key field. ResTable_config { u32 size;
+ * mcc, mnc; language[2], country[2]; orientation, touchscreen, u16 density; keyboard, navigation,
+ * inputFlags, pad; u16 screenWidth, screenHeight; u16 sdkVersion, minorVersion; screenLayout,
+ * uiMode, u16 smallestScreenWidthDp; u16 screenWidthDp, screenHeightDp; localeScript[4];
+ * localeVariant[8]; screenLayout2, colorMode, ... }
  *
  * Selection follows ResTable_config::match and isBetterThan (ResourceTypes.cpp), simplified:
  * see docs/manifest.md.

@@ -636,12 +636,21 @@ enum class DigestCheck { kNone, kMatch, kMismatch };
 DigestCheck check_jar_digests(const JarSection& section, std::string_view suffix, ByteView data,
                               std::string* failed_alg = nullptr) {
   DigestCheck result = DigestCheck::kNone;
+  // Each algorithm hashes `data` once, however often a hostile section repeats its attribute.
+  std::vector<std::pair<const EVP_MD*, std::vector<uint8_t>>> computed;
+  auto digest_once = [&](const EVP_MD* md) -> const std::vector<uint8_t>& {
+    for (const auto& [m, d] : computed) {
+      if (m == md) return d;
+    }
+    computed.emplace_back(md, digest(md, data));
+    return computed.back().second;
+  };
   for (const auto& [key, value] : section.attrs) {
     if (key.size() <= suffix.size() || !iends_with(key, suffix)) continue;
     const EVP_MD* md = jar_digest_md(std::string_view(key).substr(0, key.size() - suffix.size()));
     if (md == nullptr) continue;
     auto expected = base64_decode(value);
-    if (!expected || *expected != digest(md, data)) {
+    if (!expected || *expected != digest_once(md)) {
       if (failed_alg != nullptr) *failed_alg = key.substr(0, key.size() - suffix.size());
       return DigestCheck::kMismatch;
     }
@@ -941,9 +950,15 @@ SchemeResult verify_v1(const ZipArchive& zip, Diagnostics& diags) {
 
   // Every entry must be in the manifest, signed by every signer, and match its digests.
   std::set<std::string_view> zip_names;
+  uint64_t hashed = 0; // bounded: overlapping entries could make one blob be hashed per entry
   for (const ZipEntry& e : zip.entries()) {
     zip_names.insert(e.name);
     if (!res.message.empty()) continue; // already failed: skip the expensive part
+    if (hashed > limits::kMaxJarDigestBytes) {
+      fail("v1 entry digests not checked beyond " +
+           std::to_string(limits::kMaxJarDigestBytes >> 20) + " MiB (limit)");
+      continue;
+    }
     if (!needs_manifest_digest(e.name)) continue;
     auto ms = manifest_sections.find(e.name);
     if (ms == manifest_sections.end()) {
@@ -957,6 +972,7 @@ SchemeResult verify_v1(const ZipArchive& zip, Diagnostics& diags) {
       fail("cannot read " + e.name + ": " + *why);
       continue;
     }
+    hashed += data.data.size();
     std::string alg;
     DigestCheck c = check_jar_digests(*ms->second, "-Digest", data.data, &alg);
     if (c == DigestCheck::kMismatch)

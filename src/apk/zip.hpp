@@ -65,6 +65,11 @@ class ZipArchive {
   /// Offset of the first byte of file data belonging to entry `e` (after its local header).
   Expected<uint64_t> data_offset(const ZipEntry& e) const;
 
+  /// Starts a new archive-wide inflate budget (limits::kMaxTotalInflated). The pipeline
+  /// gives each stage its own, so that bytes one stage streamed and dropped (signature
+  /// digests) do not starve the next (DEX).
+  void reset_inflate_budget() const { inflated_total_ = 0; }
+
   ByteView bytes() const { return bytes_; }
   /// Offset of the central directory and of the end-of-central-directory record
   /// (needed by APK Signature Scheme v2/v3 to find the APK Signing Block).

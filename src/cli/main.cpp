@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <string>
 
 #include "engine/scan.hpp"
@@ -32,7 +33,9 @@ int fail(const std::string& message) {
 int write_output(const std::string& text, const std::string& out_path) {
   if (out_path.empty() || out_path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+      return fail("<stdout>: cannot write the report");
+    }
     return kExitOk;
   }
   std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
@@ -77,16 +80,22 @@ int main(int argc, char** argv) {
     return fail(std::string("usage: ") + e.what() + " (see appaudit --help)");
   }
 
-  auto result = appaudit::engine::scan_file(input);
-  if (!result) return fail(result.error().to_string());
   std::string text;
-  if (format == "text") {
-    text = appaudit::report::render_text(*result, timings);
-  } else {
-    appaudit::report::JsonOptions options;
-    options.include_timings = timings;
-    text = appaudit::report::render_json(*result, options);
-    text += '\n';
+  try {
+    auto result = appaudit::engine::scan_file(input);
+    if (!result) return fail(result.error().to_string());
+    if (format == "text") {
+      text = appaudit::report::render_text(*result, timings);
+    } else {
+      appaudit::report::JsonOptions options;
+      options.include_timings = timings;
+      text = appaudit::report::render_json(*result, options);
+      text += '\n';
+    }
+  } catch (const std::bad_alloc&) {
+    return fail(input + ": out of memory while scanning");
+  } catch (const std::exception& e) {
+    return fail(input + ": internal error: " + e.what());
   }
   return write_output(text, out_path);
 }

@@ -42,6 +42,12 @@ inline constexpr uint32_t kMaxSignaturesPerSigner = 64;
 // --- DEX (dex/) ---
 /// Most DEX files read from one APK (classes.dex .. classesN.dex).
 inline constexpr uint32_t kMaxDexFiles = 512;
+/// Most bytes of inflated DEX kept for one APK's analysis (stored DEX files are mapped, not
+/// counted). A 4 MB APK can otherwise inflate to gigabytes of "DEX" at the allowed ratio.
+inline constexpr uint64_t kMaxRetainedDexBytes = 1ull << 30; // 1 GiB
+/// Most bytes hashed to check v1 (JAR) entry digests; overlapping entries would otherwise
+/// make one blob be hashed once per entry pointing at it.
+inline constexpr uint64_t kMaxJarDigestBytes = 4ull << 30; // 4 GiB
 /// Largest code item, in 16-bit units.
 inline constexpr uint32_t kMaxCodeUnits = 1u << 24;
 

@@ -692,7 +692,7 @@ Expected<uint32_t> CodeItem::catch_handler_list_size() const {
 CatchHandlerReader::CatchHandlerReader(ByteView list, uint32_t handler_off)
     : reader_(list, handler_off) {
   const int32_t size = reader_.sleb128();
-  has_catch_all_ = size <= 0;
+  has_catch_all_ = reader_.ok() && size <= 0; // a failed read is no catch-all
   typed_ = size < 0 ? 0u - static_cast<uint32_t>(size) : static_cast<uint32_t>(size);
   // A handler takes at least 2 bytes: reject sizes the remaining bytes cannot hold.
   if (uint64_t{typed_} * 2 > reader_.remaining()) {

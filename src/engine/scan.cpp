@@ -2,11 +2,15 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <unordered_set>
+#include <utility>
 
 #include "apk/arsc.hpp"
 #include "apk/zip.hpp"
+#include "core/limits.hpp"
 #include "core/mapped_file.hpp"
 #include "dex/class_index.hpp"
 #include "dex/dex_file.hpp"
@@ -72,6 +76,11 @@ void summarize_dex(const dex::DexFile& file, const ScanOptions& options, DexSumm
   s.method_ids = file.method_ids_size();
   uint32_t bad_class_data = 0;
   uint32_t bad_code = 0;
+  // Hostile files point many class defs at one class_data_item and many methods at one
+  // code_item: count each reference (as dexdump lists them) but walk each item only once,
+  // so the work stays linear in the file size.
+  std::unordered_set<uint32_t> walked_class_data;
+  std::unordered_set<uint32_t> decoded_code;
   for (uint32_t i = 0; i < file.class_defs_size(); ++i) {
     auto def = file.class_def(dex::ClassDefIdx(i));
     if (!def) continue;
@@ -80,12 +89,13 @@ void summarize_dex(const dex::DexFile& file, const ScanOptions& options, DexSumm
       if (bad_class_data++ == 0) diags.add_error("dex.class_data", reader.error());
       continue;
     }
-    s.methods += reader->direct_methods_size() + reader->virtual_methods_size();
-    s.fields += reader->static_fields_size() + reader->instance_fields_size();
-    if (!options.decode_code) continue;
+    s.methods += uint64_t{reader->direct_methods_size()} + reader->virtual_methods_size();
+    s.fields += uint64_t{reader->static_fields_size()} + reader->instance_fields_size();
+    if (!options.decode_code || !walked_class_data.insert(def->class_data_off).second) continue;
     dex::ClassMember member;
     while (reader->next(member)) {
       if (!member.is_method() || member.code_off == 0) continue;
+      if (!decoded_code.insert(member.code_off).second) continue;
       auto code = file.code_item(member.code_off);
       if (!code) {
         if (bad_code++ == 0) diags.add_error("dex.code_item", code.error());
@@ -120,7 +130,9 @@ void summarize_dex(const dex::DexFile& file, const ScanOptions& options, DexSumm
   }
   if (s.invalid_instructions > 0) {
     diags.add(Severity::kWarning, "dex.invalid_instructions", file.name(),
-              std::to_string(s.invalid_instructions) + " unused opcodes met while decoding");
+              std::to_string(s.invalid_instructions) +
+                  " invalid instructions (unused opcodes or impossible operands) met while "
+                  "decoding");
   }
 }
 
@@ -193,39 +205,68 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
       signing_options.min_sdk = result.manifest->effective_min_sdk;
       signing_options.target_sdk = result.manifest->effective_target_sdk;
     }
+    zip.reset_inflate_budget();
     result.signing = apk::read_signatures(zip, diags, signing_options);
   }
   {
     StageTimer t(result, "dex");
+    zip.reset_inflate_budget(); // signature checks streamed their bytes; DEX gets its own
     dex::DexSet set;
-    for (const std::string& name : result.inventory.dex_entries) {
+    // Loading-order position of each opened DEX file and of each failed entry, so that the
+    // report lists both in class-loading order.
+    std::vector<size_t> set_position;
+    std::vector<std::pair<size_t, DexSummary>> failed;
+    uint64_t retained = 0;
+    auto fail_entry = [&](size_t pos, const std::string& name, const Error& error,
+                          const char* code) {
+      diags.add_error(code, error);
+      DexSummary s;
+      s.name = name;
+      s.error = error.to_string();
+      failed.emplace_back(pos, std::move(s));
+    };
+    for (size_t pos = 0; pos < result.inventory.dex_entries.size(); ++pos) {
+      const std::string& name = result.inventory.dex_entries[pos];
       const apk::ZipEntry* e = zip.find(name);
       if (e == nullptr) continue;
-      auto data = zip.read(*e);
-      if (!data) {
-        diags.add_error("dex.unreadable", data.error());
-        DexSummary s;
-        s.name = name;
-        s.error = data.error().to_string();
-        result.dex.push_back(std::move(s));
+      if (e->method != 0 && retained + e->uncompressed_size > limits::kMaxRetainedDexBytes) {
+        fail_entry(pos, name,
+                   make_error(Errc::kLimit,
+                              "DEX files of this APK inflate to more than " +
+                                  std::to_string(limits::kMaxRetainedDexBytes >> 20) +
+                                  " MiB; this one and the rest are not analysed",
+                              zip.where() + ": " + name),
+                   "dex.limit");
         continue;
       }
+      auto data = zip.read(*e);
+      if (!data) {
+        fail_entry(pos, name, data.error(), "dex.unreadable");
+        continue;
+      }
+      retained += data->owned.size();
       // Stored DEX files are used in place (a view into the mapped APK); deflated ones move
       // their inflated buffer into the set.
       Status st = data->owned.empty() ? set.add_view(name, data->data, &diags)
                                       : set.add(name, std::move(data->owned), &diags);
       if (!st) {
-        diags.add_error("dex.invalid", st.error());
-        DexSummary s;
-        s.name = name;
-        s.error = st.error().to_string();
-        result.dex.push_back(std::move(s));
+        fail_entry(pos, name, st.error(), "dex.invalid");
+        continue;
       }
+      set_position.resize(set.size(), pos); // a v41 container may add several files
     }
-    std::vector<DexSummary> failed = std::move(result.dex);
-    result.dex.clear();
     index_dex(set, options, result);
-    for (auto& f : failed) result.dex.push_back(std::move(f));
+    // Merge the failed entries back in loading order (stable: opened files first per entry).
+    std::vector<std::pair<size_t, DexSummary>> all;
+    all.reserve(result.dex.size() + failed.size());
+    for (size_t i = 0; i < result.dex.size(); ++i) {
+      all.emplace_back(set_position[i], std::move(result.dex[i]));
+    }
+    for (auto& f : failed) all.push_back(std::move(f));
+    std::stable_sort(all.begin(), all.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    result.dex.clear();
+    for (auto& [pos, summary] : all) result.dex.push_back(std::move(summary));
   }
 }
 
@@ -249,35 +290,45 @@ Expected<ScanResult> scan_file(const std::string& path, const ScanOptions& optio
   ByteView bytes = file->bytes();
   const std::string& name = result.input.file_name;
 
-  if (looks_like_dex(bytes)) {
-    result.input.kind = InputKind::kDex;
-    StageTimer t(result, "dex");
-    dex::DexSet set;
-    Status st = set.add_view(name, bytes, &result.diagnostics);
-    if (!st) {
-      Error e = st.error();
-      if (e.where.empty()) e.where = path;
-      return e;
-    }
-    index_dex(set, options, result);
-    return result;
-  }
-
+  // A file that starts like a DEX may still be an APK with a DEX prepended (the "Janus"
+  // trick, CVE-2017-13156: ZIP readers find the archive from the end). Android installs it
+  // as an APK, so that is how it is scanned, with a diagnostic; otherwise it is a loose DEX.
   Diagnostics zip_diags;
   std::optional<apk::ZipArchive> zip;
   {
     StageTimer t(result, "zip");
     auto opened = apk::ZipArchive::open(bytes, zip_diags, name);
-    if (!opened) {
+    if (opened && (!looks_like_dex(bytes) || !opened->entries().empty())) {
+      zip = std::move(*opened);
+    } else if (!looks_like_dex(bytes)) {
       Error e = opened.error();
       std::string detail = (e.where.empty() || e.where == name) ? "" : e.where + ": ";
       e.where = path;
       e.message = "neither a DEX file nor a ZIP/APK archive: " + detail + e.message;
       return e;
     }
-    zip = std::move(*opened);
+  }
+  if (!zip) {
+    result.input.kind = InputKind::kDex;
+    {
+      StageTimer t(result, "dex");
+      dex::DexSet set;
+      Status st = set.add_view(name, bytes, &result.diagnostics);
+      if (!st) {
+        Error e = st.error();
+        if (e.where.empty()) e.where = path;
+        return e;
+      }
+      index_dex(set, options, result);
+    }
+    return result;
   }
   result.input.kind = InputKind::kApk;
+  if (looks_like_dex(bytes)) {
+    result.diagnostics.add(Severity::kWarning, "apk.dex_prefix", name,
+                           "the file starts with a DEX header but is a ZIP archive; Android "
+                           "installs it as an APK (the Janus trick, CVE-2017-13156)");
+  }
   result.diagnostics.append(zip_diags);
   scan_apk(*zip, options, result);
   return result;

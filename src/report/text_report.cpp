@@ -7,11 +7,27 @@
 namespace appaudit::report {
 namespace {
 
+/// Appends `a` with C0 controls and DEL escaped as \xNN: names from a hostile APK must not
+/// drive the terminal (escape sequences, carriage returns).
+void append_escaped(std::string& out, const std::string& a) {
+  static const char* kHex = "0123456789abcdef";
+  for (char ch : a) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+}
+
 /// Appends `fmt` with its single "%s" replaced by `a` (no length limit, no printf parsing).
 void line(std::string& out, std::string_view fmt, const std::string& a) {
   size_t p = fmt.find("%s");
   out.append(fmt.substr(0, p));
-  out += a;
+  append_escaped(out, a);
   if (p != std::string_view::npos) out.append(fmt.substr(p + 2));
 }
 

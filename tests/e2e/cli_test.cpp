@@ -2,6 +2,7 @@
 // (tests/fixtures/apps/hello: manifest + resources + two DEX files, signed v1+v2+v3).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -173,6 +174,13 @@ TEST(Cli, LooseDexIsScanned) {
   ASSERT_EQ(j["dex"].size(), 1u);
   EXPECT_EQ(j["dex"][0]["name"], "FieldsTest.dex");
   EXPECT_EQ(j["dex"][0]["classes"], 1); // dexdump: Class #0 only
+
+  CliRun timed = run("scan --timings " + dex);
+  ASSERT_EQ(timed.code, 0);
+  std::vector<std::string> stages;
+  const json timings = json::parse(timed.out)["timings"];
+  for (const auto& t : timings) stages.push_back(t["stage"]);
+  EXPECT_NE(std::find(stages.begin(), stages.end(), "dex"), stages.end());
 }
 
 TEST(Cli, UnusableInputsExitTwoWithOneLineNamingTheFile) {

@@ -94,6 +94,25 @@ def tricky_zip(path, base_apk):
             dst.writestr("AndroidManifest.xml", b"not binary xml")
 
 
+def janus(path, dex_path, base_apk):
+    """A DEX file with an APK appended (the Janus trick, CVE-2017-13156): zipfile's append
+    mode writes the archive after the DEX with absolute offsets, as the attack does."""
+    with open(path, "wb") as f:
+        f.write(open(dex_path, "rb").read())
+    with zipfile.ZipFile(base_apk) as src, zipfile.ZipFile(path, "a") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+
+
+def scan_json(appaudit, path):
+    p = subprocess.run([appaudit, "scan", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=TIME_LIMIT_S, preexec_fn=limit)
+    if p.returncode != 0:
+        return None
+    import json
+    return json.loads(p.stdout)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--appaudit", required=True)
@@ -142,6 +161,16 @@ def main():
     inputs += [bomb, lying, tricky, junk, empty, args.out]  # a directory, too
 
     failures = []
+    dex_seed = os.path.join(args.corpus, "androguard/data/APK/FieldsTest.dex")
+    if os.path.exists(dex_seed):
+        jp = os.path.join(args.out, "janus.apk")
+        janus(jp, dex_seed, seeds[0])
+        report = scan_json(args.appaudit, jp)
+        codes = [d["code"] for d in (report or {}).get("diagnostics", [])]
+        if report is None or report["input"]["kind"] != "apk" or "apk.dex_prefix" not in codes:
+            failures.append((jp, "a DEX with an APK appended must be scanned as the APK, "
+                                 "with an apk.dex_prefix diagnostic"))
+        inputs.append(jp)
     for p in inputs:
         problem = scan(args.appaudit, p)
         if problem:
