@@ -20,7 +20,9 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
     -DAPPAUDIT_BENCH=OFF >/dev/null
   cmake --build build-asan -j "$jobs" --target core_test apk_test dex_test \
     replay_zip replay_axml replay_arsc replay_dex replay_signing
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  # Reuse the Release stage's fixtures and its cached peer outputs (aapt, dexdump, apksigner).
+  APPAUDIT_FIXTURES="$PWD/build/fixtures" ASAN_OPTIONS=detect_leaks=1 \
+    UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit --timeout 1800
 fi
 
