@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "../support/test_support.hpp"
+#include "core/diagnostics.hpp"
+#include "dex/dex_file.hpp"
 
 namespace appaudit {
 namespace {
@@ -181,6 +184,51 @@ TEST(Cli, LooseDexIsScanned) {
   const json timings = json::parse(timed.out)["timings"];
   for (const auto& t : timings) stages.push_back(t["stage"]);
   EXPECT_NE(std::find(stages.begin(), stages.end(), "dex"), stages.end());
+}
+
+TEST(Cli, SharedClassDataIsWalkedOnceNotPerClass) {
+  // Every class def of a real 5 MB DEX is pointed at the class data of the class with the
+  // most methods: counts follow the references (as dexdump lists them), but the work must
+  // stay linear (each class_data_item and code_item decoded once), not classes x methods.
+  std::string src = test::corpus_dir() + "/large/dc4b1bb9d58daa82f29e60f79d5662f731a3351f.37.dex";
+  std::vector<uint8_t> bytes = test::read_file(src);
+  if (bytes.empty()) GTEST_SKIP() << "corpus not present";
+  Diagnostics diags;
+  auto dex = dex::DexFile::open(bytes, "in", &diags);
+  ASSERT_TRUE(dex.has_value());
+  uint32_t best_off = 0;
+  uint64_t best_methods = 0;
+  for (uint32_t i = 0; i < dex->class_defs_size(); ++i) {
+    auto def = dex->class_def(dex::ClassDefIdx(i));
+    ASSERT_TRUE(def.has_value());
+    auto r = dex->class_data_reader(*def);
+    if (!r) continue;
+    uint64_t m = uint64_t{r->direct_methods_size()} + r->virtual_methods_size();
+    if (m > best_methods) {
+      best_methods = m;
+      best_off = def->class_data_off;
+    }
+  }
+  ASSERT_GT(best_methods, 10u);
+  const uint32_t n = dex->class_defs_size();
+  const uint32_t defs_off = dex->header().class_defs_off;
+  for (uint32_t i = 0; i < n; ++i) {
+    uint8_t* field = bytes.data() + defs_off + 32u * i + 24u; // class_def_item.class_data_off
+    for (int b = 0; b < 4; ++b) field[b] = static_cast<uint8_t>(best_off >> (8 * b));
+  }
+  std::string patched = ::testing::TempDir() + "/shared-class-data.dex";
+  std::ofstream(patched, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+  const auto t0 = std::chrono::steady_clock::now();
+  CliRun r = run("scan " + patched);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["dex"][0]["classes"], n);
+  EXPECT_EQ(j["dex"][0]["methods"].get<uint64_t>(), uint64_t{n} * best_methods);
+  EXPECT_LE(j["dex"][0]["code_items"].get<uint64_t>(), best_methods);
+  EXPECT_LT(secs, 20.0) << "work multiplied by shared class data";
 }
 
 TEST(Cli, UnusableInputsExitTwoWithOneLineNamingTheFile) {
