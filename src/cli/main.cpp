@@ -1,6 +1,7 @@
 // The `appaudit` command.
 //
 //   appaudit scan INPUT [--format json|text] [-o FILE] [--timings]
+//   appaudit knowledge [--dir DIR]        validate and summarise the knowledge base
 //
 // Exit codes: 0 scanned (the report may carry diagnostics); 2 the input is not usable or the
 // command line is wrong, with one line on stderr saying which file, what and where.
@@ -8,10 +9,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <new>
 #include <string>
 
 #include "engine/scan.hpp"
+#include "knowledge/knowledge.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
 
@@ -45,6 +48,30 @@ int write_output(const std::string& text, const std::string& out_path) {
   return kExitOk;
 }
 
+int print_knowledge(const std::string& dir) {
+  using appaudit::knowledge::Knowledge;
+  try {
+    Knowledge k = dir.empty() ? Knowledge::load_embedded() : Knowledge::load_dir(dir);
+    std::map<std::string, int> by_category;
+    int cn = 0;
+    for (const auto& s : k.sdks()) {
+      ++by_category[s.category];
+      cn += s.region == "cn" ? 1 : 0;
+    }
+    std::printf("knowledge %s (%s)\n", k.version().c_str(), dir.empty() ? "embedded" : dir.c_str());
+    std::printf("  pi_types     %zu\n  permissions  %zu\n  apis         %zu\n", k.pi_types().size(),
+                k.permissions().size(), k.apis().size());
+    std::printf("  sdks         %zu (%d cn, %zu intl)\n", k.sdks().size(), cn,
+                k.sdks().size() - static_cast<size_t>(cn));
+    for (const auto& [category, n] : by_category)
+      std::printf("    %-20s %d\n", category.c_str(), n);
+    std::printf("  packers      %zu\n  sources      %zu\n", k.packers().size(), k.sources().size());
+    return kExitOk;
+  } catch (const appaudit::knowledge::KnowledgeError& e) {
+    return fail(e.what());
+  }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -68,6 +95,12 @@ int main(int argc, char** argv) {
   scan->add_flag("--timings", timings,
                  "Add per-stage wall-clock timings (the report is then not reproducible)");
 
+  std::string knowledge_dir;
+  CLI::App* knowledge_cmd = app.add_subcommand(
+      "knowledge", "Validate the knowledge base (embedded, or --dir) and print a summary");
+  knowledge_cmd->add_option("--dir", knowledge_dir,
+                            "Load the knowledge/ folder DIR instead of the embedded copy");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -79,6 +112,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return fail(std::string("usage: ") + e.what() + " (see appaudit --help)");
   }
+
+  if (knowledge_cmd->parsed()) return print_knowledge(knowledge_dir);
 
   std::string text;
   try {

@@ -1,0 +1,128 @@
+#pragma once
+/// The knowledge base: PI types, permissions, sensitive APIs, third-party SDKs and packers,
+/// loaded from the versioned JSON files under knowledge/ (see knowledge/README.md).
+///
+/// Knowledge is data with a schema: every file is validated strictly on load — unknown
+/// fields, missing or mistyped fields, duplicate or unsorted ids, references to unknown PI
+/// types, permissions or sources are errors. Broken knowledge is a programming/configuration
+/// error, not an input problem, so loading throws `KnowledgeError` naming the file, the entry
+/// and the field. The files are embedded in the binary at build time (a scan is a function of
+/// the APK, the knowledge version and the engine version); `load_dir` reads another copy.
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace appaudit::knowledge {
+
+class KnowledgeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Source {
+  std::string id, title, url;
+};
+
+struct PiType {
+  std::string id, name_zh, name_en, category;
+  bool sensitive = false;           ///< sensitive PI per GB/T 35273-2020 appendix B
+  bool immutable_device_id = false; ///< cannot be reset, per GB/T 41391-2022 appendix F
+  std::string parent;               ///< broader PI type id, "" when none
+  std::vector<std::string> sources;
+};
+
+struct Permission {
+  std::string id; ///< permission name, e.g. "android.permission.READ_PHONE_STATE"
+  std::string name_zh;
+  std::vector<std::string> pi_types;
+  std::string protection_level; ///< "dangerous", "normal", "signature|privileged", ...
+  bool runtime = false;         ///< granted at run time (dangerous)
+  int added_api = 1;
+  std::optional<int> removed_api;
+  std::vector<std::string> sources;
+};
+
+enum class ApiKind { kMethod, kField, kContentUri, kSettingsKey, kIntentAction };
+const char* to_string(ApiKind kind);
+
+struct Api {
+  std::string id;
+  ApiKind kind = ApiKind::kMethod;
+  /// DEX descriptor for methods ("Landroid/telephony/TelephonyManager;->getDeviceId()Ljava/
+  /// lang/String;") and fields ("Landroid/os/Build;->SERIAL:Ljava/lang/String;"); the literal
+  /// for URIs, settings keys and intent actions.
+  std::string target;
+  std::vector<std::string> pi_types;
+  std::vector<std::string> permissions;
+  int min_api = 1;
+  std::optional<int> max_api;
+  std::vector<std::string> sources;
+};
+
+struct Sdk {
+  std::string id, name_zh, name_en, vendor, category, region;
+  std::vector<std::string> packages;       ///< dotted Java package prefixes
+  std::vector<std::string> components;     ///< identifying manifest component classes
+  std::vector<std::string> meta_data_keys; ///< <meta-data> names (app keys)
+  std::vector<std::string> native_libs;    ///< file names, '*' globs allowed
+  std::vector<std::string> hosts;
+  std::string privacy_policy_url;
+  std::vector<std::string> collects; ///< PI type ids the vendor documents collecting
+  std::vector<std::string> sources;
+  std::string file; ///< knowledge file it came from, e.g. "sdks/cn.json"
+};
+
+struct Packer {
+  std::string id, name_zh, name_en, vendor;
+  std::vector<std::string> classes, native_libs, assets;
+  std::vector<std::string> sources;
+};
+
+/// One knowledge file's bytes, by its path relative to knowledge/ ("sdks/cn.json").
+struct KnowledgeFile {
+  std::string path;
+  std::string_view content;
+};
+
+class Knowledge {
+ public:
+  /// The copy embedded at build time.
+  static Knowledge load_embedded();
+  /// The files under `dir` (a knowledge/ folder).
+  static Knowledge load_dir(const std::string& dir);
+  /// From file contents; throws KnowledgeError on the first violation.
+  static Knowledge load(const std::vector<KnowledgeFile>& files);
+
+  const std::vector<PiType>& pi_types() const { return pi_types_; }
+  const std::vector<Permission>& permissions() const { return permissions_; }
+  const std::vector<Api>& apis() const { return apis_; }
+  const std::vector<Sdk>& sdks() const { return sdks_; }
+  const std::vector<Packer>& packers() const { return packers_; }
+  /// Sources of all files, "file#id" → Source.
+  const std::vector<Source>& sources() const { return sources_; }
+
+  const PiType* find_pi_type(std::string_view id) const;
+  const Permission* find_permission(std::string_view id) const;
+  const Sdk* find_sdk(std::string_view id) const;
+
+  /// SHA-256 over the files' paths and contents: the knowledge version cited in reports.
+  const std::string& version() const { return version_; }
+
+ private:
+  std::vector<PiType> pi_types_;
+  std::vector<Permission> permissions_;
+  std::vector<Api> apis_;
+  std::vector<Sdk> sdks_;
+  std::vector<Packer> packers_;
+  std::vector<Source> sources_;
+  std::string version_;
+};
+
+/// The embedded files (generated at build time from knowledge/).
+const std::vector<KnowledgeFile>& embedded_files();
+
+} // namespace appaudit::knowledge
