@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace appaudit::knowledge {
 namespace {
@@ -122,6 +124,47 @@ TEST(KnowledgeLoader, RejectsBrokenReferencesTypesAndOrder) {
   EXPECT_NE(error_of("{").find("invalid JSON"), std::string::npos);
   EXPECT_NE(error_of(R"({"schema": "x", "sources": {}, "entries": []})").find("schema"),
             std::string::npos);
+}
+
+} // namespace
+} // namespace appaudit::knowledge
+
+namespace appaudit::knowledge {
+namespace {
+
+TEST(Knowledge, NoPackagePrefixOrComponentClaimedByTwoSdks) {
+  // Attribution needs one owner per exact prefix (nested prefixes are fine: longest wins).
+  std::map<std::string, std::string> owner;
+  std::vector<std::string> clashes;
+  for (const auto& s : kb().sdks()) {
+    for (const auto& key : s.packages) {
+      auto [it, fresh] = owner.emplace("pkg:" + key, s.id);
+      if (!fresh) clashes.push_back(key + " (" + it->second + ", " + s.id + ")");
+    }
+    for (const auto& key : s.components) {
+      auto [it, fresh] = owner.emplace("cmp:" + key, s.id);
+      if (!fresh) clashes.push_back(key + " (" + it->second + ", " + s.id + ")");
+    }
+  }
+  EXPECT_TRUE(clashes.empty()) << ::testing::PrintToString(clashes);
+}
+
+TEST(Knowledge, EveryPiTypeIsReachableFromSomeApiOrPermission) {
+  std::set<std::string> used;
+  for (const auto& a : kb().apis()) used.insert(a.pi_types.begin(), a.pi_types.end());
+  for (const auto& p : kb().permissions()) used.insert(p.pi_types.begin(), p.pi_types.end());
+  std::vector<std::string> unused;
+  for (const auto& t : kb().pi_types()) {
+    bool child_used = false;
+    for (const auto& c : kb().pi_types()) child_used |= c.parent == t.id && used.count(c.id) > 0;
+    if (used.count(t.id) == 0 && !child_used) unused.push_back(t.id);
+  }
+  // Categories named by the standards without an API of their own (identity documents,
+  // financial accounts, ...) are declared in policies, not collected through one call.
+  for (const auto& id : unused) {
+    const PiType* t = kb().find_pi_type(id);
+    EXPECT_TRUE(t->category == "other" || t->category == "account" || t->sensitive) << id;
+  }
 }
 
 } // namespace
