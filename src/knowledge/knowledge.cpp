@@ -402,22 +402,24 @@ Knowledge Knowledge::load_dir(const std::string& dir) {
   return load(files);
 }
 
+namespace {
+/// Binary search by id in a vector sorted by id (the loader checks the order).
+template <class T>
+const T* find_by_id(const std::vector<T>& items, std::string_view id) {
+  auto it = std::lower_bound(items.begin(), items.end(), id,
+                             [](const T& item, std::string_view v) { return item.id < v; });
+  return it != items.end() && it->id == id ? &*it : nullptr;
+}
+} // namespace
+
 const PiType* Knowledge::find_pi_type(std::string_view id) const {
-  auto it = std::lower_bound(pi_types_.begin(), pi_types_.end(), id,
-                             [](const PiType& t, std::string_view v) { return t.id < v; });
-  return it != pi_types_.end() && it->id == id ? &*it : nullptr;
+  return find_by_id(pi_types_, id);
 }
 
 const Permission* Knowledge::find_permission(std::string_view id) const {
-  auto it = std::lower_bound(permissions_.begin(), permissions_.end(), id,
-                             [](const Permission& p, std::string_view v) { return p.id < v; });
-  return it != permissions_.end() && it->id == id ? &*it : nullptr;
+  return find_by_id(permissions_, id);
 }
 
-const Sdk* Knowledge::find_sdk(std::string_view id) const {
-  auto it = std::lower_bound(sdks_.begin(), sdks_.end(), id,
-                             [](const Sdk& s, std::string_view v) { return s.id < v; });
-  return it != sdks_.end() && it->id == id ? &*it : nullptr;
-}
+const Sdk* Knowledge::find_sdk(std::string_view id) const { return find_by_id(sdks_, id); }
 
 } // namespace appaudit::knowledge
