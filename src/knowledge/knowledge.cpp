@@ -236,6 +236,25 @@ const char* to_string(ApiKind kind) {
   return "unknown";
 }
 
+const char* to_string(CallbackKind kind) {
+  switch (kind) {
+    case CallbackKind::kAsync: return "async";
+    case CallbackKind::kUi: return "ui";
+    case CallbackKind::kLifecycle: return "lifecycle";
+    case CallbackKind::kSystem: return "system";
+  }
+  return "unknown";
+}
+
+const char* to_string(ConsentKind kind) {
+  switch (kind) {
+    case ConsentKind::kStorageRead: return "storage_read";
+    case ConsentKind::kSdkSwitch: return "sdk_switch";
+    case ConsentKind::kKeyPattern: return "key_pattern";
+  }
+  return "unknown";
+}
+
 Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
   Knowledge k;
   std::vector<ParsedFile> parsed;

@@ -82,6 +82,72 @@ struct Packer {
   std::vector<std::string> sources;
 };
 
+/// A framework class's place in the type hierarchy (classes the APK does not carry, e.g.
+/// "Landroid/app/IntentService;" extends "Landroid/app/Service;"). Descriptors throughout.
+struct FrameworkClass {
+  std::string id;    ///< descriptor
+  std::string super; ///< descriptor, "" for java.lang.Object
+  std::vector<std::string> interfaces;
+  std::vector<std::string> sources;
+};
+
+/// How the framework calls a method back.
+enum class CallbackKind {
+  kAsync,     ///< "async": threads, executors, handlers, timers (runs soon after, by itself)
+  kUi,        ///< "ui": only after a user action (click, dialog button, menu, touch)
+  kLifecycle, ///< "lifecycle": component lifecycle, entered from the manifest or starts
+  kSystem,    ///< "system": system events (location updates, dynamic receivers, connections)
+};
+const char* to_string(CallbackKind kind);
+
+/// Methods the framework calls on objects of `type` (a class or interface descriptor) or its
+/// subtypes. For async/ui/system kinds: once reachable code instantiates such a class, these
+/// methods of it become reachable. For lifecycle kinds: the methods of a manifest
+/// component of kind `component`; `startup` marks those that run when the component starts.
+struct Callback {
+  std::string id;
+  std::string type; ///< descriptor
+  std::vector<std::string>
+      methods; ///< name + proto, e.g. "run()V", "onClick(Landroid/view/View;)V"
+  CallbackKind kind = CallbackKind::kAsync;
+  std::string component; ///< lifecycle only: activity|service|receiver|provider|application
+  bool startup = false;  ///< lifecycle only: part of the component's start-up
+  std::vector<std::string> sources;
+};
+
+/// A call that starts a component through an Intent (startActivity, startService,
+/// bindService, sendBroadcast, ...), matched by method name on any receiver class.
+struct ComponentStart {
+  std::string id;
+  std::string method_name; ///< e.g. "startService"
+  std::string component;   ///< activity|service|receiver|alarm|job
+  std::vector<std::string> sources;
+};
+
+/// A broadcast action the system sends without the user opening the app.
+struct SystemBroadcast {
+  std::string id;    ///< the action, e.g. "android.intent.action.BOOT_COMPLETED"
+  bool boot = false; ///< sent at (or right after) device boot
+  std::vector<std::string> sources;
+};
+
+enum class ConsentKind {
+  kStorageRead, ///< "storage_read": reads a stored value by key (SharedPreferences, MMKV, ...)
+  kSdkSwitch,   ///< "sdk_switch": an SDK's own privacy-consent switch
+  kKeyPattern,  ///< "key_pattern": a substring that makes a stored key consent-like
+};
+const char* to_string(ConsentKind kind);
+
+struct ConsentSignal {
+  std::string id;
+  ConsentKind kind = ConsentKind::kStorageRead;
+  /// storage_read / sdk_switch: method descriptor; key_pattern: lower-case substring.
+  std::string target;
+  std::string sdk; ///< sdk_switch only: the SDK id it belongs to
+  int arg = -1;    ///< storage_read: index of the key argument; sdk_switch: of the boolean
+  std::vector<std::string> sources;
+};
+
 /// One knowledge file's bytes, by its path relative to knowledge/ ("sdks/cn.json").
 struct KnowledgeFile {
   std::string path;
@@ -102,6 +168,11 @@ class Knowledge {
   const std::vector<Api>& apis() const { return apis_; }
   const std::vector<Sdk>& sdks() const { return sdks_; }
   const std::vector<Packer>& packers() const { return packers_; }
+  const std::vector<FrameworkClass>& framework_classes() const { return framework_classes_; }
+  const std::vector<Callback>& callbacks() const { return callbacks_; }
+  const std::vector<ComponentStart>& component_starts() const { return component_starts_; }
+  const std::vector<SystemBroadcast>& system_broadcasts() const { return system_broadcasts_; }
+  const std::vector<ConsentSignal>& consent_signals() const { return consent_signals_; }
   /// Sources of all files, "file#id" → Source.
   const std::vector<Source>& sources() const { return sources_; }
 
@@ -118,6 +189,11 @@ class Knowledge {
   std::vector<Api> apis_;
   std::vector<Sdk> sdks_;
   std::vector<Packer> packers_;
+  std::vector<FrameworkClass> framework_classes_;
+  std::vector<Callback> callbacks_;
+  std::vector<ComponentStart> component_starts_;
+  std::vector<SystemBroadcast> system_broadcasts_;
+  std::vector<ConsentSignal> consent_signals_;
   std::vector<Source> sources_;
   std::string version_;
 };
