@@ -136,8 +136,29 @@ void summarize_dex(const dex::DexFile& file, const ScanOptions& options, DexSumm
   }
 }
 
-/// Opens every DEX of `set` and fills `result.dex` in set order (= loading order).
-void index_dex(const dex::DexSet& set, const ScanOptions& options, ScanResult& result) {
+/// The knowledge base for a scan: the caller's, or the embedded one (loaded once).
+const knowledge::Knowledge& knowledge_for(const ScanOptions& options) {
+  if (options.knowledge != nullptr) return *options.knowledge;
+  static const knowledge::Knowledge embedded = knowledge::Knowledge::load_embedded();
+  return embedded;
+}
+
+/// The analysis stages over the opened DEX files (their timings are reported as
+/// "analysis.*" sub-stages).
+void run_analysis(const dex::DexSet& set, const dex::ClassIndex& index, const ScanOptions& options,
+                  ScanResult& result) {
+  if (!options.analyze || !options.decode_code || set.empty()) return;
+  const knowledge::Knowledge& k = knowledge_for(options);
+  result.knowledge_version = k.version();
+  result.analysis = analysis::analyze(set, index, result.manifest ? &*result.manifest : nullptr,
+                                      result.inventory, k, result.diagnostics);
+  for (const auto& t : result.analysis->timings)
+    result.timings.push_back({t.stage, t.milliseconds});
+}
+
+/// Opens every DEX of `set` and fills `result.dex` in set order (= loading order); returns
+/// the class index over them.
+dex::ClassIndex index_dex(const dex::DexSet& set, const ScanOptions& options, ScanResult& result) {
   for (const dex::DexFile& file : set) {
     DexSummary s;
     s.name = file.name();
@@ -154,6 +175,7 @@ void index_dex(const dex::DexSet& set, const ScanOptions& options, ScanResult& r
                                " class definitions are shadowed by an earlier DEX file (first: " +
                                std::string(d.descriptor) + " in " + set[d.winner.dex].name() + ")");
   }
+  return index;
 }
 
 void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult& result) {
@@ -208,10 +230,11 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
     zip.reset_inflate_budget();
     result.signing = apk::read_signatures(zip, diags, signing_options);
   }
+  dex::DexSet set;
+  std::optional<dex::ClassIndex> index;
   {
     StageTimer t(result, "dex");
     zip.reset_inflate_budget(); // signature checks streamed their bytes; DEX gets its own
-    dex::DexSet set;
     // Loading-order position of each opened DEX file and of each failed entry, so that the
     // report lists both in class-loading order.
     std::vector<size_t> set_position;
@@ -255,7 +278,7 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
       }
       set_position.resize(set.size(), pos); // a v41 container may add several files
     }
-    index_dex(set, options, result);
+    index = index_dex(set, options, result);
     // Merge the failed entries back in loading order (stable: opened files first per entry).
     std::vector<std::pair<size_t, DexSummary>> all;
     all.reserve(result.dex.size() + failed.size());
@@ -267,6 +290,10 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     result.dex.clear();
     for (auto& [pos, summary] : all) result.dex.push_back(std::move(summary));
+  }
+  {
+    StageTimer t(result, "analysis");
+    run_analysis(set, *index, options, result);
   }
 }
 
@@ -310,16 +337,21 @@ Expected<ScanResult> scan_file(const std::string& path, const ScanOptions& optio
   }
   if (!zip) {
     result.input.kind = InputKind::kDex;
+    dex::DexSet set;
+    std::optional<dex::ClassIndex> index;
     {
       StageTimer t(result, "dex");
-      dex::DexSet set;
       Status st = set.add_view(name, bytes, &result.diagnostics);
       if (!st) {
         Error e = st.error();
         if (e.where.empty()) e.where = path;
         return e;
       }
-      index_dex(set, options, result);
+      index = index_dex(set, options, result);
+    }
+    {
+      StageTimer t(result, "analysis");
+      run_analysis(set, *index, options, result);
     }
     return result;
   }

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/analysis.hpp"
 #include "apk/apk.hpp"
 #include "apk/manifest.hpp"
 #include "apk/signing.hpp"
@@ -69,6 +70,9 @@ struct ScanResult {
   std::vector<DexSummary> dex;
   uint32_t classes_total = 0;     ///< distinct class descriptors across all DEX files
   uint32_t duplicate_classes = 0; ///< definitions shadowed by an earlier DEX file
+  /// Call-graph, SDK and consent analysis (absent when disabled or when no DEX was read).
+  std::optional<analysis::AnalysisResult> analysis;
+  std::string knowledge_version; ///< SHA-256 of the knowledge base used
   Diagnostics diagnostics;
   std::vector<StageTiming> timings;
 };
@@ -76,6 +80,10 @@ struct ScanResult {
 struct ScanOptions {
   /// Decode every instruction of every method (on by default; the analyses need it).
   bool decode_code = true;
+  /// Run the analyses (SDKs, call graph, collections). Needs decode_code.
+  bool analyze = true;
+  /// Knowledge base to use; nullptr = the embedded one.
+  const knowledge::Knowledge* knowledge = nullptr;
 };
 
 /// Scans one APK or DEX file. Errors only when the input is unusable (cannot be read; neither

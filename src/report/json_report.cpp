@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/analysis_json.hpp"
 #include "report/manifest_json.hpp"
 
 namespace appaudit::report {
@@ -149,6 +150,7 @@ std::string render_json(const engine::ScanResult& r, const JsonOptions& options)
     j["native_libs"] = native_libs_json(r.inventory.native_libs);
     j["files"] = files_json(r.inventory);
   }
+  add_analysis_json(r, j);
   j["diagnostics"] = diagnostics_json(r.diagnostics);
   j["diagnostics_dropped"] = r.diagnostics.dropped();
   if (options.include_timings) {

@@ -1,0 +1,1345 @@
+#include "analysis/analysis.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "analysis/program.hpp"
+#include "dex/instruction.hpp"
+
+namespace appaudit::analysis {
+namespace {
+
+using knowledge::Api;
+using knowledge::ApiKind;
+using knowledge::CallbackKind;
+using knowledge::ConsentKind;
+
+// ---------------------------------------------------------------------------------------
+// Edge kinds ("path_via").
+
+enum class Via : uint8_t {
+  kNone,
+  kDirect,
+  kStatic,
+  kVirtual,
+  kClinit,
+  kAsync,
+  kUi,
+  kSystem,
+  kStartActivity,
+  kStartService,
+  kStartReceiver,
+};
+
+const char* via_name(Via v) {
+  switch (v) {
+    case Via::kNone: return "entry";
+    case Via::kDirect: return "direct";
+    case Via::kStatic: return "static";
+    case Via::kVirtual: return "virtual";
+    case Via::kClinit: return "clinit";
+    case Via::kAsync: return "async";
+    case Via::kUi: return "ui";
+    case Via::kSystem: return "system";
+    case Via::kStartActivity: return "start_activity";
+    case Via::kStartService: return "start_service";
+    case Via::kStartReceiver: return "start_receiver";
+  }
+  return "unknown";
+}
+
+Via via_of(CallbackKind k) {
+  switch (k) {
+    case CallbackKind::kUi: return Via::kUi;
+    case CallbackKind::kSystem: return Via::kSystem;
+    default: return Via::kAsync;
+  }
+}
+
+// Opcodes used below (dalvik-bytecode table).
+constexpr uint8_t kOpMove = 0x01, kOpMoveFrom16 = 0x02, kOpMove16 = 0x03;
+constexpr uint8_t kOpMoveResult = 0x0a, kOpConstString = 0x1a, kOpConstStringJumbo = 0x1b;
+constexpr uint8_t kOpConstClass = 0x1c, kOpNewInstance = 0x22;
+constexpr uint8_t kOpIfEqz = 0x38, kOpIfNez = 0x39;
+constexpr uint8_t kOpReturn = 0x0f;
+
+bool is_static_field_op(uint8_t op) { return op >= 0x60 && op <= 0x6d; }
+bool is_field_op(uint8_t op) { return op >= 0x52 && op <= 0x6d; }
+bool is_invoke_op(uint8_t op) { return (op >= 0x6e && op <= 0x72) || (op >= 0x74 && op <= 0x78); }
+bool is_static_invoke(uint8_t op) { return op == 0x71 || op == 0x77; }
+bool is_dispatch_invoke(uint8_t op) { return op == 0x6e || op == 0x72 || op == 0x74 || op == 0x78; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+/// "Lcom/a/B;" → "com.a.B".
+std::string dotted(std::string_view descriptor) {
+  if (descriptor.size() < 2 || descriptor.front() != 'L' || descriptor.back() != ';') {
+    return std::string(descriptor);
+  }
+  std::string out(descriptor.substr(1, descriptor.size() - 2));
+  std::replace(out.begin(), out.end(), '/', '.');
+  return out;
+}
+
+/// A Java package name such as "com.other.app" (for explicit starts of other apps).
+bool package_like(std::string_view s) {
+  if (s.size() < 3 || s.size() > 200) return false;
+  int dots = 0;
+  bool seg_start = true;
+  for (char c : s) {
+    if (c == '.') {
+      if (seg_start) return false;
+      ++dots;
+      seg_start = true;
+      continue;
+    }
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    const bool digit = c >= '0' && c <= '9';
+    if (!letter && !(digit && !seg_start)) return false;
+    seg_start = false;
+  }
+  return dots >= 1 && !seg_start;
+}
+
+// ---------------------------------------------------------------------------------------
+// Catalog lookups.
+
+struct Catalog {
+  const knowledge::Knowledge& k;
+  std::unordered_map<std::string_view, uint32_t> method_api; // full descriptor -> api
+  std::unordered_map<std::string_view, uint32_t> field_api;
+  std::unordered_set<std::string_view> api_classes; // descriptors with catalog members
+  std::vector<std::pair<std::string_view, uint32_t>> uris;
+  std::unordered_map<std::string_view, uint32_t> actions, settings_keys;
+  std::unordered_map<std::string, std::vector<uint32_t>> by_member;    // member name -> apis
+  std::unordered_map<std::string, std::vector<uint32_t>> by_class_dot; // "a.b.C" -> apis
+  std::unordered_map<std::string_view, std::vector<uint32_t>> by_class_desc;
+  std::vector<std::string> api_class; // per api: class descriptor ("" for literals)
+  // Consent.
+  std::unordered_map<std::string_view, uint32_t> consent_method; // descriptor -> signal
+  std::unordered_set<std::string_view> consent_classes;
+  std::vector<std::string> key_patterns;
+  // Component starts by method name.
+  std::unordered_map<std::string_view, uint32_t> starts;
+  std::unordered_map<std::string_view, const knowledge::SystemBroadcast*> broadcasts;
+
+  explicit Catalog(const knowledge::Knowledge& kb) : k(kb) {
+    const auto& apis = k.apis();
+    api_class.resize(apis.size());
+    for (uint32_t i = 0; i < apis.size(); ++i) {
+      const Api& a = apis[i];
+      switch (a.kind) {
+        case ApiKind::kMethod:
+        case ApiKind::kField: {
+          const size_t arrow = a.target.find("->");
+          if (arrow == std::string::npos) break;
+          std::string_view cls = std::string_view(a.target).substr(0, arrow);
+          std::string_view rest = std::string_view(a.target).substr(arrow + 2);
+          const size_t end = rest.find(a.kind == ApiKind::kMethod ? '(' : ':');
+          std::string member(rest.substr(0, end));
+          api_classes.insert(cls);
+          api_class[i] = std::string(cls);
+          (a.kind == ApiKind::kMethod ? method_api : field_api).emplace(a.target, i);
+          by_member[member].push_back(i);
+          by_class_dot[dotted(cls)].push_back(i);
+          by_class_desc[cls].push_back(i);
+          break;
+        }
+        case ApiKind::kContentUri: uris.emplace_back(a.target, i); break;
+        case ApiKind::kIntentAction: actions.emplace(a.target, i); break;
+        case ApiKind::kSettingsKey: settings_keys.emplace(a.target, i); break;
+      }
+    }
+    // Longest URI first so "content://sms/inbox" wins over "content://sms".
+    std::sort(uris.begin(), uris.end(), [](const auto& x, const auto& y) {
+      return x.first.size() != y.first.size() ? x.first.size() > y.first.size() : x.first < y.first;
+    });
+    const auto& signals = k.consent_signals();
+    for (uint32_t i = 0; i < signals.size(); ++i) {
+      if (signals[i].kind == ConsentKind::kKeyPattern) {
+        key_patterns.push_back(lower(signals[i].target));
+      } else {
+        consent_method.emplace(signals[i].target, i);
+        consent_classes.insert(
+            std::string_view(signals[i].target).substr(0, signals[i].target.find("->")));
+      }
+    }
+    const auto& st = k.component_starts();
+    for (uint32_t i = 0; i < st.size(); ++i) starts.emplace(st[i].method_name, i);
+    for (const auto& b : k.system_broadcasts()) broadcasts.emplace(b.id, &b);
+  }
+
+  bool consent_key(std::string_view key) const {
+    if (key.empty() || key.size() > 256) return false;
+    std::string l = lower(key);
+    for (const auto& p : key_patterns) {
+      if (l.find(p) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+/// What a method reference in one DEX file means to the analyses.
+struct RefInfo {
+  int32_t api = -1;     ///< catalog method api
+  int32_t consent = -1; ///< consent signal (storage_read or sdk_switch)
+  int32_t start = -1;   ///< component start by name
+  uint8_t flags = 0;
+};
+constexpr uint8_t kRefReflection = 1;   // Class.forName / getMethod / getDeclaredMethod / ...
+constexpr uint8_t kRefSettings = 2;     // Settings.{Secure,System,Global}.get*
+constexpr uint8_t kRefExternalPkg = 4;  // ComponentName(String,String), setClassName, ...
+constexpr uint8_t kRefLaunchIntent = 8; // PackageManager.getLaunchIntentForPackage
+
+/// What a string constant means.
+struct StringFact {
+  int32_t uri_api = -1, action_api = -1, settings_api = -1;
+  const std::vector<uint32_t>* member_apis = nullptr; ///< reflection: member name
+  const std::vector<uint32_t>* class_apis = nullptr;  ///< reflection: class name
+  bool consent_key = false;
+  bool package_like = false;
+  ClassId app_class = kNone; ///< names a class in the APK (dotted)
+};
+
+/// Per-DEX lazily computed lookups.
+class DexLookups {
+ public:
+  DexLookups(const dex::DexFile& file, const Catalog& cat, const Program& program)
+      : file_(file), cat_(cat), program_(program) {}
+
+  const RefInfo& ref(uint32_t method_idx) {
+    if (refs_.empty()) refs_.assign(file_.method_ids_size(), kUnknownRef);
+    if (method_idx >= refs_.size()) return kEmptyRef;
+    RefInfo& r = refs_[method_idx];
+    if (r.flags != 0xff) return r;
+    r = RefInfo{};
+    auto mid = file_.method_id(dex::MethodIdx(method_idx));
+    if (!mid) return r;
+    auto cls = file_.type_descriptor(mid->class_type);
+    auto name = file_.string(mid->name);
+    if (!cls || !name) return r;
+    auto st = cat_.starts.find(*name);
+    if (st != cat_.starts.end()) r.start = static_cast<int32_t>(st->second);
+    const std::string_view c = *cls;
+    const std::string_view n = *name;
+    if (c == "Ljava/lang/Class;" &&
+        (n == "forName" || n == "getMethod" || n == "getDeclaredMethod" || n == "getField" ||
+         n == "getDeclaredField")) {
+      r.flags |= kRefReflection;
+    }
+    if ((c == "Landroid/provider/Settings$Secure;" || c == "Landroid/provider/Settings$System;" ||
+         c == "Landroid/provider/Settings$Global;") &&
+        n.substr(0, 3) == "get") {
+      r.flags |= kRefSettings;
+    }
+    if ((c == "Landroid/content/ComponentName;" && n == "<init>") ||
+        (c == "Landroid/content/Intent;" &&
+         (n == "setClassName" || n == "setPackage" || n == "setComponent"))) {
+      r.flags |= kRefExternalPkg;
+    }
+    if (n == "getLaunchIntentForPackage") r.flags |= kRefLaunchIntent;
+    if (cat_.api_classes.count(c) != 0 || cat_.consent_classes.count(c) != 0) {
+      std::string full = file_.pretty_method(dex::MethodIdx(method_idx));
+      if (cat_.api_classes.count(c) != 0) {
+        auto it = cat_.method_api.find(full);
+        if (it != cat_.method_api.end()) r.api = static_cast<int32_t>(it->second);
+      }
+      auto cs = cat_.consent_method.find(full);
+      if (cs != cat_.consent_method.end()) r.consent = static_cast<int32_t>(cs->second);
+    }
+    return r;
+  }
+
+  int32_t field_api(uint32_t field_idx) {
+    if (fields_.empty()) fields_.assign(file_.field_ids_size(), -2);
+    if (field_idx >= fields_.size()) return -1;
+    int32_t& f = fields_[field_idx];
+    if (f != -2) return f;
+    f = -1;
+    auto fid = file_.field_id(dex::FieldIdx(field_idx));
+    if (!fid) return f;
+    auto cls = file_.type_descriptor(fid->class_type);
+    if (!cls || cat_.api_classes.count(*cls) == 0) return f;
+    auto it = cat_.field_api.find(file_.pretty_field(dex::FieldIdx(field_idx)));
+    if (it != cat_.field_api.end()) f = static_cast<int32_t>(it->second);
+    return f;
+  }
+
+  /// Facts about string `idx`, or nullptr when it means nothing to the analyses.
+  const StringFact* string(uint32_t idx) {
+    if (strings_.empty()) strings_.assign(file_.string_ids_size(), -2);
+    if (idx >= strings_.size()) return nullptr;
+    int32_t& s = strings_[idx];
+    if (s == -2) {
+      s = -1;
+      auto v = file_.string(dex::StringIdx(idx));
+      if (v) {
+        StringFact f;
+        bool any = false;
+        const std::string_view str = *v;
+        if (str.substr(0, 10) == "content://") {
+          for (const auto& [uri, api] : cat_.uris) {
+            if (str.substr(0, uri.size()) == uri) {
+              f.uri_api = static_cast<int32_t>(api);
+              any = true;
+              break;
+            }
+          }
+        }
+        if (auto a = cat_.actions.find(str); a != cat_.actions.end()) {
+          f.action_api = static_cast<int32_t>(a->second);
+          any = true;
+        }
+        if (auto k = cat_.settings_keys.find(str); k != cat_.settings_keys.end()) {
+          f.settings_api = static_cast<int32_t>(k->second);
+          any = true;
+        }
+        if (str.size() < 128) {
+          std::string key(str);
+          if (auto m = cat_.by_member.find(key); m != cat_.by_member.end()) {
+            f.member_apis = &m->second;
+            any = true;
+          }
+          if (auto c = cat_.by_class_dot.find(key); c != cat_.by_class_dot.end()) {
+            f.class_apis = &c->second;
+            any = true;
+          }
+        }
+        if (cat_.consent_key(str)) f.consent_key = any = true;
+        if (package_like(str)) {
+          f.package_like = any = true;
+          f.app_class = program_.find_class(java_to_descriptor(str));
+        }
+        if (any) {
+          s = static_cast<int32_t>(facts_.size());
+          facts_.push_back(f);
+        }
+      }
+    }
+    return s < 0 ? nullptr : &facts_[static_cast<size_t>(s)];
+  }
+
+  const dex::DexFile& file() const { return file_; }
+
+ private:
+  static constexpr RefInfo kUnknownRef{-1, -1, -1, 0xff};
+  static inline const RefInfo kEmptyRef{};
+  const dex::DexFile& file_;
+  const Catalog& cat_;
+  const Program& program_;
+  std::vector<RefInfo> refs_;
+  std::vector<int32_t> fields_;
+  std::vector<int32_t> strings_;
+  std::deque<StringFact> facts_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Sensitive sites.
+
+enum class SiteKind : uint8_t {
+  kMethod,
+  kField,
+  kContentUri,
+  kSettingsKey,
+  kIntentAction,
+  kReflection
+};
+
+const char* site_kind_name(SiteKind k) {
+  switch (k) {
+    case SiteKind::kMethod: return "method";
+    case SiteKind::kField: return "field";
+    case SiteKind::kContentUri: return "content_uri";
+    case SiteKind::kSettingsKey: return "settings_key";
+    case SiteKind::kIntentAction: return "intent_action";
+    case SiteKind::kReflection: return "reflection";
+  }
+  return "unknown";
+}
+
+struct Site {
+  MethodId method = 0;
+  uint32_t pc = 0;
+  uint32_t api = 0;
+  SiteKind kind = SiteKind::kMethod;
+  bool guarded = false;
+};
+
+struct Edge {
+  MethodId target = 0;
+  uint32_t pc = 0;
+  Via via = Via::kDirect;
+  bool guarded = false;
+};
+
+/// A component start found in a method: the started class and the kind of start.
+struct StartRef {
+  ClassId cls = kNone;
+  Via via = Via::kStartActivity;
+};
+
+struct SwitchCall {
+  MethodId method = 0;
+  uint32_t pc = 0;
+  std::string sdk;
+  bool guarded = false;
+};
+
+/// A manifest component mapped onto the program.
+struct ComponentRef {
+  const apk::Component* component = nullptr; ///< nullptr for the application
+  std::string kind;                          ///< activity, service, receiver, provider, application
+  std::string name;
+  ClassId cls = kNone;
+  bool launcher = false;
+  bool exported = false;
+  std::vector<std::string> system_actions;
+  bool boot = false;
+};
+
+struct EntryPoint {
+  MethodId method = 0;
+  std::string kind;
+  uint32_t component = 0; ///< index into components
+  bool pre_consent = false;
+};
+
+constexpr uint64_t kMaxEdges = 40'000'000; // bounded work on hostile or gigantic inputs
+constexpr size_t kMaxPathFrames = 64;
+
+class Analyzer {
+ public:
+  Analyzer(const dex::DexSet& set, const dex::ClassIndex& index, const apk::Manifest* manifest,
+           const apk::ApkInventory& inventory, const knowledge::Knowledge& k, Diagnostics& diags)
+      : set_(set),
+        index_(index),
+        manifest_(manifest),
+        inventory_(inventory),
+        k_(k),
+        diags_(diags),
+        cat_(k) {}
+
+  AnalysisResult run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void time(const char* stage, Clock::time_point start) {
+    std::chrono::duration<double, std::milli> d = Clock::now() - start;
+    result_.timings.push_back({stage, d.count()});
+  }
+
+  DexLookups& lookups(uint32_t dex) {
+    while (lookups_.size() < set_.size()) {
+      lookups_.emplace_back(set_[static_cast<uint32_t>(lookups_.size())], cat_, *program_);
+    }
+    return lookups_[dex];
+  }
+
+  void sweep();
+  void sweep_method(MethodId m, const dex::CodeItem& code, DexLookups& lk);
+  void build_components();
+  void build_entries();
+  const std::vector<Edge>& edges(MethodId m);
+  void expand(MethodId m, std::vector<Edge>& out);
+  const std::vector<std::pair<MethodId, Via>>& callbacks_of(ClassId c);
+  void add_clinit(ClassId c, uint32_t pc, std::vector<Edge>& out);
+  void startup_methods(const ComponentRef& comp, bool startup_only, std::vector<MethodId>& out);
+  void bfs(bool pre_consent);
+  void collections();
+  void permissions();
+  void self_starts();
+  std::string party_of_class(ClassId c) const;
+
+  const dex::DexSet& set_;
+  const dex::ClassIndex& index_;
+  const apk::Manifest* manifest_;
+  const apk::ApkInventory& inventory_;
+  const knowledge::Knowledge& k_;
+  Diagnostics& diags_;
+  Catalog cat_;
+  std::unique_ptr<Program> program_;
+  std::unique_ptr<SdkMatcher> matcher_;
+  std::deque<DexLookups> lookups_;
+  AnalysisResult result_;
+
+  std::vector<Site> sites_;
+  std::vector<uint8_t> consent_getter_;
+  std::vector<ComponentRef> components_;
+  std::unordered_map<ClassId, std::vector<uint32_t>> components_by_class_;
+  std::vector<EntryPoint> entries_;
+  // Call graph, built on demand.
+  std::vector<uint32_t> edge_slot_; // per method: index into edge_lists_ + 1, 0 = not built
+  std::vector<std::vector<Edge>> edge_lists_;
+  std::unordered_map<ClassId, std::vector<std::pair<MethodId, Via>>> callback_cache_;
+  std::unordered_map<MethodId, std::vector<StartRef>> starts_in_;
+  std::vector<SwitchCall> switch_calls_;
+  std::map<std::string, SelfStart> method_facts_; // alarm/job/associated starts by key
+  uint64_t edges_total_ = 0;
+  bool edge_limit_hit_ = false;
+  // Search results: per method, entry index + 1 (0 = not reached), parent and via.
+  struct Reach {
+    std::vector<uint32_t> entry;
+    std::vector<MethodId> parent;
+    std::vector<Via> via;
+    std::vector<uint8_t> guarded_edge;
+  };
+  Reach all_, pre_;
+};
+
+// --- sweep ------------------------------------------------------------------------------
+
+void Analyzer::sweep() {
+  const auto& methods = program_->methods();
+  consent_getter_.assign(methods.size(), 0);
+  for (MethodId m = 0; m < methods.size(); ++m) {
+    dex::CodeItem code;
+    if (!program_->code_item(m, code)) continue;
+    sweep_method(m, code, lookups(methods[m].dex));
+  }
+}
+
+void Analyzer::sweep_method(MethodId m, const dex::CodeItem& code, DexLookups& lk) {
+  const dex::DexFile& file = lk.file();
+  thread_local std::vector<int32_t> reg_string;
+  reg_string.assign(code.registers_size, -1);
+  bool reflection = false, settings = false, consent_read = false;
+  struct Pending {
+    uint32_t pc;
+    const StringFact* fact;
+  };
+  std::vector<Pending> names, keys;
+  std::vector<const std::vector<uint32_t>*> classes;
+  dex::Instruction insn;
+  for (dex::InstructionIterator it(code.insns); it.next(insn);) {
+    const uint8_t op = insn.opcode;
+    if (op == kOpConstString || op == kOpConstStringJumbo) {
+      if (insn.a < reg_string.size()) reg_string[insn.a] = static_cast<int32_t>(insn.index);
+      const StringFact* f = lk.string(insn.index);
+      if (f == nullptr) continue;
+      if (f->uri_api >= 0) {
+        sites_.push_back({m, insn.pc, static_cast<uint32_t>(f->uri_api), SiteKind::kContentUri});
+      }
+      if (f->action_api >= 0) {
+        sites_.push_back(
+            {m, insn.pc, static_cast<uint32_t>(f->action_api), SiteKind::kIntentAction});
+      }
+      if (f->settings_api >= 0) keys.push_back({insn.pc, f});
+      if (f->member_apis != nullptr) names.push_back({insn.pc, f});
+      if (f->class_apis != nullptr) classes.push_back(f->class_apis);
+    } else if (op == kOpConstClass) {
+      auto t = file.type_descriptor(dex::TypeIdx(insn.index));
+      if (t) {
+        auto c = cat_.by_class_desc.find(*t);
+        if (c != cat_.by_class_desc.end()) classes.push_back(&c->second);
+      }
+    } else if (op == kOpNewInstance) {
+      auto t = file.type_descriptor(dex::TypeIdx(insn.index));
+      if (t) {
+        ClassId c = program_->find_class(*t);
+        if (c != kNone) program_->mark_instantiated(c);
+      }
+    } else if (is_field_op(op)) {
+      const int32_t api = lk.field_api(insn.index);
+      if (api >= 0) sites_.push_back({m, insn.pc, static_cast<uint32_t>(api), SiteKind::kField});
+    } else if (is_invoke_op(op)) {
+      const RefInfo& r = lk.ref(insn.index);
+      if (r.api >= 0)
+        sites_.push_back({m, insn.pc, static_cast<uint32_t>(r.api), SiteKind::kMethod});
+      if ((r.flags & kRefReflection) != 0) reflection = true;
+      if ((r.flags & kRefSettings) != 0) settings = true;
+      if (r.consent >= 0) {
+        const auto& sig = k_.consent_signals()[static_cast<size_t>(r.consent)];
+        if (sig.kind == ConsentKind::kStorageRead && sig.arg >= 0) {
+          const uint32_t reg_i = static_cast<uint32_t>(sig.arg) + (is_static_invoke(op) ? 0 : 1);
+          if (reg_i < insn.register_count()) {
+            const uint32_t reg = insn.register_at(reg_i);
+            if (reg < reg_string.size() && reg_string[reg] >= 0) {
+              const StringFact* f = lk.string(static_cast<uint32_t>(reg_string[reg]));
+              if (f != nullptr && f->consent_key) consent_read = true;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (settings) {
+    for (const Pending& p : keys) {
+      sites_.push_back(
+          {m, p.pc, static_cast<uint32_t>(p.fact->settings_api), SiteKind::kSettingsKey});
+    }
+  }
+  if (reflection) {
+    // A member name whose catalog class is named in the same method (string or const-class);
+    // or, without a class, a name that belongs to one catalog class only.
+    for (const Pending& p : names) {
+      const auto& candidates = *p.fact->member_apis;
+      bool matched = false;
+      for (uint32_t api : candidates) {
+        for (const auto* cl : classes) {
+          if (std::find(cl->begin(), cl->end(), api) != cl->end()) {
+            sites_.push_back({m, p.pc, api, SiteKind::kReflection});
+            matched = true;
+            break;
+          }
+        }
+      }
+      if (!matched && !candidates.empty()) {
+        const std::string& c0 = cat_.api_class[candidates[0]];
+        bool one_class = std::all_of(candidates.begin(), candidates.end(),
+                                     [&](uint32_t a) { return cat_.api_class[a] == c0; });
+        // Overloads of one member: report the first (lowest id) once.
+        if (one_class) sites_.push_back({m, p.pc, candidates[0], SiteKind::kReflection});
+      }
+    }
+  }
+  if (consent_read) {
+    const MethodInfo& mi = program_->method(m);
+    auto p = file.proto_id(mi.proto);
+    if (p) {
+      auto r = file.type_descriptor(p->return_type);
+      if (r && *r == "Z") consent_getter_[m] = 1;
+    }
+  }
+}
+
+// --- manifest → components and entry points ----------------------------------------------
+
+void Analyzer::build_components() {
+  if (manifest_ == nullptr) return;
+  auto add = [&](ComponentRef ref) {
+    ref.cls = program_->find_class(java_to_descriptor(ref.name));
+    if (ref.cls == kNone) return;
+    program_->mark_instantiated(ref.cls);
+    components_by_class_[ref.cls].push_back(static_cast<uint32_t>(components_.size()));
+    components_.push_back(std::move(ref));
+  };
+  if (!manifest_->application.name.empty()) {
+    ComponentRef app;
+    app.kind = "application";
+    app.name = manifest_->application.name;
+    add(std::move(app));
+  }
+  std::set<std::string> launchers(manifest_->launcher_activities.begin(),
+                                  manifest_->launcher_activities.end());
+  for (const apk::Component& c : manifest_->components) {
+    ComponentRef ref;
+    ref.component = &c;
+    ref.exported = c.effective_exported;
+    switch (c.kind) {
+      case apk::ComponentKind::kActivity: ref.kind = "activity"; break;
+      case apk::ComponentKind::kActivityAlias: ref.kind = "activity"; break;
+      case apk::ComponentKind::kService: ref.kind = "service"; break;
+      case apk::ComponentKind::kReceiver: ref.kind = "receiver"; break;
+      case apk::ComponentKind::kProvider: ref.kind = "provider"; break;
+    }
+    ref.name = c.kind == apk::ComponentKind::kActivityAlias ? c.target_activity : c.name;
+    ref.launcher = launchers.count(c.name) != 0;
+    if (c.kind == apk::ComponentKind::kReceiver) {
+      std::set<std::string> actions;
+      for (const auto& f : c.intent_filters) {
+        for (const auto& a : f.actions) {
+          auto b = cat_.broadcasts.find(a);
+          if (b == cat_.broadcasts.end()) continue;
+          actions.insert(a);
+          if (b->second->boot) ref.boot = true;
+        }
+      }
+      ref.system_actions.assign(actions.begin(), actions.end());
+    }
+    add(std::move(ref));
+  }
+}
+
+void Analyzer::startup_methods(const ComponentRef& comp, bool startup, std::vector<MethodId>& out) {
+  const TypeBits& bits = program_->type_bits(comp.cls);
+  for (const auto& cb : k_.callbacks()) {
+    if (cb.kind != CallbackKind::kLifecycle || cb.component != comp.kind || cb.startup != startup) {
+      continue;
+    }
+    const uint32_t t = program_->relevant_type(cb.type);
+    if (t == kNone || !Program::has_bit(bits, t)) continue;
+    for (const std::string& sig : cb.methods) {
+      const size_t paren = sig.find('(');
+      if (paren == std::string::npos) continue;
+      std::string_view name = std::string_view(sig).substr(0, paren);
+      std::string_view proto = std::string_view(sig).substr(paren);
+      const MethodId m = name == "<init>" ? program_->find_declared(comp.cls, name, proto)
+                                          : program_->resolve_up(comp.cls, name, proto);
+      if (m != kNone && std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+    }
+  }
+  if (startup) {
+    const MethodId clinit = program_->find_declared(comp.cls, "<clinit>", "()V");
+    if (clinit != kNone && std::find(out.begin(), out.end(), clinit) == out.end()) {
+      out.insert(out.begin(), clinit);
+    }
+  }
+}
+
+void Analyzer::build_entries() {
+  // Start-up entries first (they win ties in the reachability search), in manifest order.
+  std::vector<EntryPoint> later;
+  for (uint32_t i = 0; i < components_.size(); ++i) {
+    const ComponentRef& c = components_[i];
+    for (int pass = 0; pass < 2; ++pass) {
+      const bool startup = pass == 0;
+      std::vector<MethodId> ms;
+      startup_methods(c, startup, ms);
+      std::string kind;
+      bool pre = false;
+      if (c.kind == "application") {
+        kind = startup ? "application_start" : "component";
+        pre = startup;
+      } else if (c.kind == "provider") {
+        pre = startup;
+        kind = startup ? "provider_start" : (c.exported ? "exported_component" : "component");
+      } else if (c.kind == "activity" && c.launcher && startup) {
+        kind = "launcher";
+        pre = true;
+      } else if (c.kind == "receiver" && !c.system_actions.empty()) {
+        kind = c.boot ? "boot_receiver" : "system_receiver";
+        pre = true;
+      } else {
+        kind = c.exported ? "exported_component" : "component";
+      }
+      for (MethodId m : ms) {
+        EntryPoint e{m, kind, i, pre};
+        (pre ? entries_ : later).push_back(std::move(e));
+      }
+    }
+  }
+  for (auto& e : later) entries_.push_back(std::move(e));
+}
+
+// --- call graph --------------------------------------------------------------------------
+
+const std::vector<std::pair<MethodId, Via>>& Analyzer::callbacks_of(ClassId c) {
+  auto found = callback_cache_.find(c);
+  if (found != callback_cache_.end()) return found->second;
+  std::vector<std::pair<MethodId, Via>> out;
+  const TypeBits& bits = program_->type_bits(c);
+  for (const auto& cb : k_.callbacks()) {
+    if (cb.kind == CallbackKind::kLifecycle) continue;
+    const uint32_t t = program_->relevant_type(cb.type);
+    if (t == kNone || !Program::has_bit(bits, t)) continue;
+    for (const std::string& sig : cb.methods) {
+      const size_t paren = sig.find('(');
+      if (paren == std::string::npos) continue;
+      const MethodId m = program_->resolve_up(c, std::string_view(sig).substr(0, paren),
+                                              std::string_view(sig).substr(paren));
+      if (m == kNone) continue;
+      const Via v = via_of(cb.kind);
+      auto same = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == m; });
+      if (same == out.end()) {
+        out.emplace_back(m, v);
+      } else if (v == Via::kUi) {
+        same->second = Via::kUi; // a UI callback stays user-driven even if also listed elsewhere
+      }
+    }
+  }
+  return callback_cache_.emplace(c, std::move(out)).first->second;
+}
+
+void Analyzer::add_clinit(ClassId c, uint32_t pc, std::vector<Edge>& out) {
+  for (uint32_t depth = 0; c != kNone && depth < 64; ++depth) {
+    const MethodId m = program_->find_declared(c, "<clinit>", "()V");
+    if (m != kNone) out.push_back({m, pc, Via::kClinit, false});
+    c = program_->cls(c).super;
+  }
+}
+
+const std::vector<Edge>& Analyzer::edges(MethodId m) {
+  if (edge_slot_[m] == 0) {
+    edge_lists_.emplace_back();
+    edge_slot_[m] = static_cast<uint32_t>(edge_lists_.size());
+    std::vector<Edge> out;
+    expand(m, out);
+    edge_lists_[edge_slot_[m] - 1] = std::move(out);
+  }
+  return edge_lists_[edge_slot_[m] - 1];
+}
+
+/// Decodes one reachable method: its calls, instantiations, static-initialiser triggers,
+/// component starts and consent checks; marks guarded edges and sites.
+void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
+  dex::CodeItem code;
+  if (!program_->code_item(m, code)) return;
+  const MethodInfo& mi = program_->method(m);
+  DexLookups& lk = lookups(mi.dex);
+  const dex::DexFile& file = lk.file();
+
+  std::vector<int32_t> reg_string(code.registers_size, -1);
+  std::vector<uint8_t> reg_consent(code.registers_size, 0);
+  int32_t last_consent = -1; // pending move-result: 1 when the call returned a consent flag
+  struct Branch {
+    uint32_t pc;
+    bool true_is_jump; // if-nez: jump when true
+  };
+  std::vector<Branch> branches;
+  std::vector<uint32_t> pcs; // instruction starts, for the guard analysis
+  std::vector<ClassId> const_classes;
+  std::vector<ClassId> named_classes;
+  std::vector<std::string> foreign_packages;
+  std::vector<Via> start_kinds;
+  std::vector<std::string> timed_kinds;
+  struct SwitchAt {
+    uint32_t pc;
+    std::string sdk;
+  };
+  std::vector<SwitchAt> switches;
+
+  dex::Instruction insn;
+  for (dex::InstructionIterator it(code.insns); it.next(insn);) {
+    const uint8_t op = insn.opcode;
+    pcs.push_back(insn.pc);
+    const int32_t pending = last_consent;
+    last_consent = -1;
+    if (op == kOpMoveResult) {
+      if (insn.a < reg_consent.size()) reg_consent[insn.a] = pending == 1 ? 1 : 0;
+      continue;
+    }
+    if (op == kOpMove || op == kOpMoveFrom16 || op == kOpMove16) {
+      if (insn.a < reg_consent.size() && insn.b < reg_consent.size()) {
+        reg_consent[insn.a] = reg_consent[insn.b];
+      }
+      continue;
+    }
+    if (op == kOpIfEqz || op == kOpIfNez) {
+      if (insn.a < reg_consent.size() && reg_consent[insn.a]) {
+        branches.push_back({insn.pc, op == kOpIfNez});
+      }
+      continue;
+    }
+    if (op == kOpConstString || op == kOpConstStringJumbo) {
+      if (insn.a < reg_string.size()) reg_string[insn.a] = static_cast<int32_t>(insn.index);
+      if (insn.a < reg_consent.size()) reg_consent[insn.a] = 0;
+      const StringFact* f = lk.string(insn.index);
+      if (f != nullptr && f->app_class != kNone) named_classes.push_back(f->app_class);
+      continue;
+    }
+    if (op == kOpConstClass) {
+      auto t = file.type_descriptor(dex::TypeIdx(insn.index));
+      if (t) {
+        ClassId c = program_->find_class(*t);
+        if (c != kNone) const_classes.push_back(c);
+      }
+      continue;
+    }
+    if (op == kOpNewInstance) {
+      auto t = file.type_descriptor(dex::TypeIdx(insn.index));
+      if (!t) continue;
+      ClassId c = program_->find_class(*t);
+      if (c == kNone) continue;
+      add_clinit(c, insn.pc, out);
+      for (const auto& [target, via] : callbacks_of(c))
+        out.push_back({target, insn.pc, via, false});
+      continue;
+    }
+    if (is_static_field_op(op)) {
+      auto fid = file.field_id(dex::FieldIdx(insn.index));
+      if (fid) {
+        auto t = file.type_descriptor(fid->class_type);
+        if (t) {
+          ClassId c = program_->find_class(*t);
+          if (c != kNone && c != mi.cls) add_clinit(c, insn.pc, out);
+        }
+      }
+      continue;
+    }
+    if (!is_invoke_op(op)) continue;
+    const RefInfo& r = lk.ref(insn.index);
+    const bool dispatch = is_dispatch_invoke(op);
+    const Via via = is_static_invoke(op) ? Via::kStatic : dispatch ? Via::kVirtual : Via::kDirect;
+    const auto& targets = program_->invoke_targets(mi.dex, dex::MethodIdx(insn.index), dispatch);
+    for (MethodId t : targets) {
+      out.push_back({t, insn.pc, via, false});
+      if (consent_getter_[t]) last_consent = 1;
+    }
+    if (is_static_invoke(op) && !targets.empty()) {
+      const ClassId c = program_->method(targets.front()).cls;
+      if (c != mi.cls) add_clinit(c, insn.pc, out);
+    }
+    if ((r.flags & (kRefExternalPkg | kRefLaunchIntent)) != 0 && manifest_ != nullptr) {
+      // Package names passed to ComponentName/setClassName/setPackage/getLaunchIntentFor-
+      // Package that are not this app's: an explicit start of another app.
+      for (uint32_t a = is_static_invoke(op) ? 0 : 1; a < insn.register_count(); ++a) {
+        const uint32_t reg = insn.register_at(a);
+        if (reg >= reg_string.size() || reg_string[reg] < 0) continue;
+        const StringFact* f = lk.string(static_cast<uint32_t>(reg_string[reg]));
+        if (f == nullptr || !f->package_like || f->app_class != kNone) continue;
+        auto str = file.string(dex::StringIdx(static_cast<uint32_t>(reg_string[reg])));
+        if (!str) continue;
+        const std::string_view own = manifest_->package;
+        if (*str == own || (str->size() > own.size() && str->substr(0, own.size()) == own &&
+                            (*str)[own.size()] == '.')) {
+          continue;
+        }
+        foreign_packages.emplace_back(*str);
+      }
+    }
+    if ((r.flags & kRefLaunchIntent) != 0) start_kinds.push_back(Via::kStartActivity);
+    if (r.start >= 0) {
+      const auto& st = k_.component_starts()[static_cast<size_t>(r.start)];
+      if (st.component == "activity") start_kinds.push_back(Via::kStartActivity);
+      if (st.component == "service") start_kinds.push_back(Via::kStartService);
+      if (st.component == "receiver") start_kinds.push_back(Via::kStartReceiver);
+      if (st.component == "alarm" || st.component == "job") timed_kinds.push_back(st.component);
+    }
+    if (r.consent >= 0) {
+      const auto& sig = k_.consent_signals()[static_cast<size_t>(r.consent)];
+      if (sig.kind == ConsentKind::kStorageRead && sig.arg >= 0) {
+        const uint32_t reg_i = static_cast<uint32_t>(sig.arg) + (is_static_invoke(op) ? 0 : 1);
+        if (reg_i < insn.register_count()) {
+          const uint32_t reg = insn.register_at(reg_i);
+          if (reg < reg_string.size() && reg_string[reg] >= 0) {
+            const StringFact* f = lk.string(static_cast<uint32_t>(reg_string[reg]));
+            if (f != nullptr && f->consent_key) last_consent = 1;
+          }
+        }
+      } else if (sig.kind == ConsentKind::kSdkSwitch) {
+        switches.push_back({insn.pc, sig.sdk});
+      }
+    }
+  }
+
+  // Component starts with a target named in this method (const-class or class-name string).
+  std::vector<StartRef> starts;
+  if (!start_kinds.empty()) {
+    std::vector<ClassId> named = const_classes;
+    named.insert(named.end(), named_classes.begin(), named_classes.end());
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
+    for (ClassId c : named) {
+      auto comps = components_by_class_.find(c);
+      if (comps == components_by_class_.end()) continue;
+      for (uint32_t ci : comps->second) {
+        const ComponentRef& comp = components_[ci];
+        Via v = comp.kind == "activity"   ? Via::kStartActivity
+                : comp.kind == "service"  ? Via::kStartService
+                : comp.kind == "receiver" ? Via::kStartReceiver
+                                          : Via::kNone;
+        if (v == Via::kNone ||
+            std::find(start_kinds.begin(), start_kinds.end(), v) == start_kinds.end()) {
+          continue;
+        }
+        starts.push_back({c, v});
+        std::vector<MethodId> ms;
+        startup_methods(comp, true, ms);
+        for (MethodId t : ms) out.push_back({t, 0, v, false});
+      }
+    }
+  }
+  if (!timed_kinds.empty()) {
+    // Alarms and jobs: the component they fire is the one named in the same method.
+    const std::string desc = program_->method_descriptor(m);
+    for (const std::string& kind : timed_kinds) {
+      SelfStart& f = method_facts_[kind + "|" + desc];
+      f.kind = kind;
+      f.method = desc;
+      f.party = party_of_class(mi.cls);
+      for (ClassId c : const_classes) {
+        if (components_by_class_.count(c) != 0)
+          f.starts.push_back(dotted(program_->cls(c).descriptor));
+      }
+    }
+  }
+  if (!start_kinds.empty() && !foreign_packages.empty()) {
+    const std::string desc = program_->method_descriptor(m);
+    SelfStart& f = method_facts_["associated_start|" + desc];
+    f.kind = "associated_start";
+    f.method = desc;
+    f.party = party_of_class(mi.cls);
+    f.starts = foreign_packages;
+  }
+  if (!starts.empty()) starts_in_[m] = std::move(starts);
+
+  // Consent guards: instructions only reachable when a consent flag is true.
+  if (!branches.empty() && !pcs.empty()) {
+    std::unordered_map<uint32_t, uint32_t> at; // pc -> index
+    at.reserve(pcs.size());
+    for (uint32_t i = 0; i < pcs.size(); ++i) at.emplace(pcs[i], i);
+    std::vector<uint8_t> seen(pcs.size(), 0);
+    std::vector<uint32_t> work{0};
+    seen[0] = 1;
+    auto push_pc = [&](int64_t pc) {
+      if (pc < 0) return;
+      auto f = at.find(static_cast<uint32_t>(pc));
+      if (f != at.end() && !seen[f->second]) {
+        seen[f->second] = 1;
+        work.push_back(f->second);
+      }
+    };
+    // Exception handlers of each try range.
+    std::vector<std::pair<std::pair<uint32_t, uint32_t>, std::vector<uint32_t>>> tries;
+    for (uint32_t t = 0; t < code.tries_size; ++t) {
+      dex::TryItem ti = code.try_item(t);
+      std::vector<uint32_t> handlers;
+      auto h = code.catch_handlers(ti.handler_off);
+      dex::CatchHandler ch;
+      while (h.next(ch)) handlers.push_back(ch.address);
+      tries.push_back({{ti.start_addr, ti.start_addr + ti.insn_count}, std::move(handlers)});
+    }
+    while (!work.empty()) {
+      const uint32_t i = work.back();
+      work.pop_back();
+      dex::Instruction in;
+      if (dex::decode_instruction(code.insns, pcs[i], in) == dex::DecodeStatus::kTruncated)
+        continue;
+      const auto& info = in.info();
+      const Branch* guard = nullptr;
+      for (const Branch& b : branches) {
+        if (b.pc == in.pc) guard = &b;
+      }
+      if (guard != nullptr) {
+        // Follow only the "consent is false" successor.
+        if (guard->true_is_jump) {
+          push_pc(int64_t{in.pc} + in.size);
+        } else {
+          push_pc(in.target());
+        }
+      } else {
+        if ((info.flags & dex::kFlagContinue) != 0) push_pc(int64_t{in.pc} + in.size);
+        if ((info.flags & dex::kFlagBranch) != 0) push_pc(in.target());
+        if ((info.flags & dex::kFlagSwitch) != 0) {
+          dex::Instruction payload;
+          if (dex::decode_instruction(code.insns, static_cast<uint32_t>(in.target()), payload) ==
+                  dex::DecodeStatus::kOk &&
+              payload.is_payload()) {
+            for (uint32_t s = 0; s < payload.payload_count; ++s) {
+              push_pc(int64_t{in.pc} + payload.switch_target(s));
+            }
+          }
+        }
+      }
+      if ((info.flags & dex::kFlagThrow) != 0) {
+        for (const auto& [range, handlers] : tries) {
+          if (in.pc >= range.first && in.pc < range.second) {
+            for (uint32_t h : handlers) push_pc(h);
+          }
+        }
+      }
+    }
+    auto guarded_pc = [&](uint32_t pc) {
+      auto f = at.find(pc);
+      return f != at.end() && !seen[f->second];
+    };
+    for (Edge& e : out) {
+      if (e.via != Via::kStartActivity && e.via != Via::kStartService &&
+          e.via != Via::kStartReceiver && guarded_pc(e.pc)) {
+        e.guarded = true;
+      }
+    }
+    auto range = std::equal_range(sites_.begin(), sites_.end(), Site{m, 0, 0},
+                                  [](const Site& a, const Site& b) { return a.method < b.method; });
+    for (auto s = range.first; s != range.second; ++s) {
+      if (guarded_pc(s->pc)) s->guarded = true;
+    }
+    for (const SwitchAt& s : switches) {
+      switch_calls_.push_back({m, s.pc, s.sdk, guarded_pc(s.pc)});
+    }
+  } else {
+    for (const SwitchAt& s : switches) switch_calls_.push_back({m, s.pc, s.sdk, false});
+  }
+  edges_total_ += out.size();
+}
+
+// --- searches ----------------------------------------------------------------------------
+
+void Analyzer::bfs(bool pre_consent) {
+  Reach& r = pre_consent ? pre_ : all_;
+  const size_t n = program_->methods().size();
+  r.entry.assign(n, 0);
+  r.parent.assign(n, kNone);
+  r.via.assign(n, Via::kNone);
+  r.guarded_edge.assign(n, 0);
+  std::deque<MethodId> queue;
+  for (uint32_t i = 0; i < entries_.size(); ++i) {
+    const EntryPoint& e = entries_[i];
+    if (pre_consent && !e.pre_consent) continue;
+    if (r.entry[e.method] != 0) continue;
+    r.entry[e.method] = i + 1;
+    queue.push_back(e.method);
+  }
+  while (!queue.empty()) {
+    const MethodId m = queue.front();
+    queue.pop_front();
+    if (edges_total_ > kMaxEdges) {
+      if (!edge_limit_hit_) {
+        edge_limit_hit_ = true;
+        diags_.add(Severity::kWarning, "analysis.limit", "call graph",
+                   "the call graph exceeds " + std::to_string(kMaxEdges) +
+                       " edges; the search stopped early and some code is reported unreachable");
+      }
+      break;
+    }
+    for (const Edge& e : edges(m)) {
+      if (pre_consent && (e.guarded || e.via == Via::kUi)) continue;
+      if (r.entry[e.target] != 0) continue;
+      r.entry[e.target] = r.entry[m];
+      r.parent[e.target] = m;
+      r.via[e.target] = e.via;
+      r.guarded_edge[e.target] = e.guarded ? 1 : 0;
+      queue.push_back(e.target);
+    }
+  }
+}
+
+std::string Analyzer::party_of_class(ClassId c) const {
+  const knowledge::Sdk* sdk = matcher_->owner_of_class(program_->cls(c).descriptor);
+  return sdk != nullptr ? sdk->id : "app";
+}
+
+void Analyzer::collections() {
+  // SDK consent switches: an SDK whose switch is called, and only after consent, keeps its
+  // own collections until then.
+  std::map<std::string, bool> switch_pre; // sdk -> some call is pre-consent
+  for (const SwitchCall& s : switch_calls_) {
+    const bool pre = pre_.entry[s.method] != 0 && !s.guarded;
+    switch_pre[s.sdk] = switch_pre[s.sdk] || pre;
+  }
+  const auto& apis = k_.apis();
+  for (const Site& s : sites_) {
+    const Api& api = apis[s.api];
+    Collection base;
+    base.api = api.target;
+    base.api_id = api.id;
+    base.api_kind = site_kind_name(s.kind);
+    base.caller = program_->method_descriptor(s.method);
+    base.pc = s.pc;
+    base.permissions = api.permissions;
+    base.reachable = all_.entry[s.method] != 0;
+    base.pre_consent = pre_.entry[s.method] != 0 && !s.guarded;
+    const Reach* r = base.pre_consent ? &pre_ : base.reachable ? &all_ : nullptr;
+    std::vector<MethodId> frames;
+    std::vector<Via> vias;
+    bool crossed_ui = false, crossed_guard = false;
+    if (r != nullptr) {
+      for (MethodId f = s.method; f != kNone && frames.size() < 100000; f = r->parent[f]) {
+        frames.push_back(f);
+        vias.push_back(r->via[f]);
+        if (r->via[f] == Via::kUi) crossed_ui = true;
+        if (r->guarded_edge[f]) crossed_guard = true;
+      }
+      std::reverse(frames.begin(), frames.end());
+      std::reverse(vias.begin(), vias.end());
+      const EntryPoint& e = entries_[r->entry[s.method] - 1];
+      base.has_entry = true;
+      base.entry.kind = e.kind;
+      base.entry.component = components_[e.component].name;
+      base.entry.method = program_->method_descriptor(e.method);
+    }
+    if (base.reachable && !base.pre_consent) {
+      if (s.guarded && pre_.entry[s.method] != 0) {
+        base.consent_guard = "stored_flag";
+      } else if (crossed_guard) {
+        base.consent_guard = "stored_flag";
+      } else if (crossed_ui) {
+        base.consent_guard = "ui_callback";
+      }
+    }
+    // Party: the caller's own package, else the nearest SDK frame on the path.
+    const knowledge::Sdk* owner =
+        matcher_->owner_of_class(program_->cls(program_->method(s.method).cls).descriptor);
+    if (owner != nullptr) {
+      base.party = owner->id;
+      base.party_by = "caller";
+    } else {
+      base.party = "app";
+      base.party_by = "app";
+      for (size_t i = frames.size(); i-- > 0;) {
+        const knowledge::Sdk* o =
+            matcher_->owner_of_class(program_->cls(program_->method(frames[i]).cls).descriptor);
+        if (o != nullptr) {
+          base.party = o->id;
+          base.party_by = "path";
+          break;
+        }
+      }
+    }
+    if (base.pre_consent && base.party != "app") {
+      auto sw = switch_pre.find(base.party);
+      if (sw != switch_pre.end() && !sw->second) {
+        base.pre_consent = false;
+        base.consent_guard = "sdk_switch";
+      }
+    }
+    // Witness path, capped: the entry end and the caller end are kept.
+    const size_t nf = frames.size();
+    for (size_t i = 0; i < nf; ++i) {
+      if (nf > kMaxPathFrames && i == kMaxPathFrames / 2) {
+        base.path.push_back("...");
+        base.path_via.push_back("...");
+        i = nf - kMaxPathFrames / 2;
+      }
+      base.path.push_back(program_->method_descriptor(frames[i]));
+      if (i > 0) base.path_via.push_back(via_name(vias[i]));
+    }
+    for (const std::string& pi : api.pi_types) {
+      Collection c = base;
+      c.pi_type = pi;
+      result_.collections.push_back(std::move(c));
+    }
+  }
+  std::sort(result_.collections.begin(), result_.collections.end(),
+            [](const Collection& a, const Collection& b) {
+              if (a.caller != b.caller) return a.caller < b.caller;
+              if (a.pc != b.pc) return a.pc < b.pc;
+              if (a.api != b.api) return a.api < b.api;
+              return a.pi_type < b.pi_type;
+            });
+}
+
+void Analyzer::permissions() {
+  std::set<std::string> guarding;
+  for (const Api& a : k_.apis()) guarding.insert(a.permissions.begin(), a.permissions.end());
+  std::map<std::string, std::string> used_by; // permission -> smallest api
+  std::set<std::string> requested;
+  if (manifest_ != nullptr) {
+    for (const auto& p : manifest_->uses_permissions) requested.insert(p.name);
+  }
+  std::set<std::pair<std::string, std::string>> missing_seen;
+  for (const Collection& c : result_.collections) {
+    if (!c.reachable) continue;
+    bool any = false;
+    for (const std::string& p : c.permissions) {
+      auto [it, inserted] = used_by.emplace(p, c.api);
+      if (!inserted && c.api < it->second) it->second = c.api;
+      if (requested.count(p) != 0) any = true;
+    }
+    if (!c.permissions.empty() && !any && manifest_ != nullptr &&
+        missing_seen.insert({c.api, c.caller}).second) {
+      result_.missing_permissions.push_back({c.api, c.caller, c.permissions});
+    }
+  }
+  if (manifest_ == nullptr) return;
+  std::set<std::string> done;
+  for (const auto& p : manifest_->uses_permissions) {
+    if (!done.insert(p.name).second) continue;
+    PermissionUse u;
+    u.permission = p.name;
+    u.guards_api = guarding.count(p.name) != 0;
+    auto it = used_by.find(p.name);
+    u.used = it != used_by.end();
+    if (u.used) u.used_by = it->second;
+    result_.permission_use.push_back(std::move(u));
+  }
+}
+
+void Analyzer::self_starts() {
+  // Receivers of system broadcasts, and the components their code starts.
+  for (uint32_t i = 0; i < components_.size(); ++i) {
+    const ComponentRef& c = components_[i];
+    if (c.system_actions.empty()) continue;
+    SelfStart s;
+    s.kind = c.boot ? "boot_receiver" : "system_receiver";
+    s.component = c.name;
+    s.actions = c.system_actions;
+    s.party = party_of_class(c.cls);
+    std::vector<MethodId> roots;
+    startup_methods(c, true, roots);
+    std::set<std::string> started;
+    std::unordered_set<MethodId> seen(roots.begin(), roots.end());
+    std::deque<MethodId> queue(roots.begin(), roots.end());
+    while (!queue.empty() && seen.size() < 20000) {
+      MethodId m = queue.front();
+      queue.pop_front();
+      auto st = starts_in_.find(m);
+      if (st != starts_in_.end()) {
+        for (const StartRef& sr : st->second)
+          started.insert(dotted(program_->cls(sr.cls).descriptor));
+      }
+      if (edge_slot_[m] == 0) continue; // not expanded: beyond the edge limit
+      for (const Edge& e : edge_lists_[edge_slot_[m] - 1]) {
+        if (e.via == Via::kStartActivity || e.via == Via::kStartService ||
+            e.via == Via::kStartReceiver) {
+          continue; // the started component's own code is another component's
+        }
+        if (seen.insert(e.target).second) queue.push_back(e.target);
+      }
+    }
+    s.starts.assign(started.begin(), started.end());
+    result_.self_starts.push_back(std::move(s));
+  }
+  for (auto& [key, f] : method_facts_) {
+    std::sort(f.starts.begin(), f.starts.end());
+    f.starts.erase(std::unique(f.starts.begin(), f.starts.end()), f.starts.end());
+    result_.self_starts.push_back(f);
+  }
+}
+
+AnalysisResult Analyzer::run() {
+  auto t0 = Clock::now();
+  program_ = std::make_unique<Program>(set_, index_, k_);
+  matcher_ = std::make_unique<SdkMatcher>(k_);
+  time("analysis.program", t0);
+
+  t0 = Clock::now();
+  std::vector<std::string_view> descriptors;
+  descriptors.reserve(program_->classes().size());
+  for (const ClassInfo& c : program_->classes()) descriptors.push_back(c.descriptor);
+  std::vector<DetectedSdk> sdks = detect_sdks(k_, *matcher_, descriptors, manifest_, inventory_);
+  result_.packers = detect_packers(k_, descriptors, inventory_);
+  time("analysis.sdks", t0);
+
+  t0 = Clock::now();
+  sweep();
+  std::stable_sort(sites_.begin(), sites_.end(),
+                   [](const Site& a, const Site& b) { return a.method < b.method; });
+  time("analysis.sweep", t0);
+
+  t0 = Clock::now();
+  build_components();
+  build_entries();
+  edge_slot_.assign(program_->methods().size(), 0);
+  bfs(false);
+  bfs(true);
+  time("analysis.callgraph", t0);
+
+  t0 = Clock::now();
+  collections();
+  permissions();
+  self_starts();
+  for (DetectedSdk& d : sdks) {
+    SdkUse u;
+    u.detected = std::move(d);
+    std::set<std::string> pis;
+    for (const Collection& c : result_.collections) {
+      if (c.party == u.detected.sdk->id) pis.insert(c.pi_type);
+    }
+    u.pi_types.assign(pis.begin(), pis.end());
+    result_.sdks.push_back(std::move(u));
+  }
+  AnalysisStats& st = result_.stats;
+  st.classes = program_->classes().size();
+  st.methods = program_->methods().size();
+  st.call_edges = edges_total_;
+  st.entry_points = entries_.size();
+  for (size_t m = 0; m < program_->methods().size(); ++m) {
+    if (all_.entry[m] != 0) ++st.reachable_methods;
+    if (pre_.entry[m] != 0) ++st.pre_consent_methods;
+  }
+  time("analysis.facts", t0);
+  return std::move(result_);
+}
+
+} // namespace
+
+AnalysisResult analyze(const dex::DexSet& set, const dex::ClassIndex& index,
+                       const apk::Manifest* manifest, const apk::ApkInventory& inventory,
+                       const knowledge::Knowledge& knowledge, Diagnostics& diags) {
+  Analyzer a(set, index, manifest, inventory, knowledge, diags);
+  return a.run();
+}
+
+} // namespace appaudit::analysis

@@ -1,0 +1,121 @@
+#include "report/analysis_json.hpp"
+
+#include <map>
+
+namespace appaudit::report {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json str_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+Json evidence_json(const std::vector<analysis::Evidence>& evidence) {
+  Json out = Json::array();
+  for (const auto& e : evidence) {
+    out.push_back(Json{{"kind", e.kind}, {"value", e.value}, {"count", e.count}});
+  }
+  return out;
+}
+
+Json collection_json(const analysis::Collection& c) {
+  Json entry = nullptr;
+  if (c.has_entry) {
+    entry = Json{{"kind", c.entry.kind},
+                 {"component", str_or_null(c.entry.component)},
+                 {"method", c.entry.method}};
+  }
+  return Json{{"pi_type", c.pi_type},
+              {"api", c.api},
+              {"api_id", c.api_id},
+              {"api_kind", c.api_kind},
+              {"caller", c.caller},
+              {"pc", c.pc},
+              {"party", c.party},
+              {"party_by", c.party_by},
+              {"entry", entry},
+              {"reachable", c.reachable},
+              {"pre_consent", c.pre_consent},
+              {"consent_guard", str_or_null(c.consent_guard)},
+              {"path", c.path},
+              {"path_via", c.path_via},
+              {"permissions", c.permissions}};
+}
+
+} // namespace
+
+void add_analysis_json(const engine::ScanResult& r, Json& report) {
+  Json sdks = Json::array(), packers = Json::array(), collections = Json::array(),
+       missing = Json::array(), self_start = Json::array();
+  Json stats = nullptr;
+  std::map<std::string, const analysis::PermissionUse*> uses;
+  if (r.analysis) {
+    const analysis::AnalysisResult& a = *r.analysis;
+    for (const auto& s : a.sdks) {
+      const knowledge::Sdk& k = *s.detected.sdk;
+      sdks.push_back(Json{{"id", k.id},
+                          {"name", k.name_en},
+                          {"name_zh", k.name_zh},
+                          {"vendor", k.vendor},
+                          {"category", k.category},
+                          {"region", k.region},
+                          {"privacy_policy_url", str_or_null(k.privacy_policy_url)},
+                          {"documented_pi", k.collects},
+                          {"evidence", evidence_json(s.detected.evidence)},
+                          {"collects", !s.pi_types.empty()},
+                          {"pi_types", s.pi_types}});
+    }
+    for (const auto& p : a.packers) {
+      const knowledge::Packer& k = *p.packer;
+      packers.push_back(Json{
+          {"id", k.id},
+          {"name", k.name_en},
+          {"name_zh", k.name_zh},
+          {"vendor", k.vendor},
+          {"evidence", evidence_json(p.evidence)},
+          {"limitation",
+           "the app's own code is encrypted or loaded at run time by the packer's stub; static "
+           "analysis sees the stub and any unpacked DEX only, so collections, SDKs and entry "
+           "points of the protected code can be missing from this report"}});
+    }
+    for (const auto& c : a.collections) collections.push_back(collection_json(c));
+    for (const auto& m : a.missing_permissions) {
+      missing.push_back(Json{{"api", m.api}, {"caller", m.caller}, {"permissions", m.permissions}});
+    }
+    for (const auto& s : a.self_starts) {
+      self_start.push_back(Json{{"kind", s.kind},
+                                {"component", str_or_null(s.component)},
+                                {"actions", s.actions},
+                                {"method", str_or_null(s.method)},
+                                {"starts", s.starts},
+                                {"party", s.party}});
+    }
+    stats = Json{{"classes", a.stats.classes},
+                 {"methods", a.stats.methods},
+                 {"call_edges", a.stats.call_edges},
+                 {"entry_points", a.stats.entry_points},
+                 {"reachable_methods", a.stats.reachable_methods},
+                 {"pre_consent_methods", a.stats.pre_consent_methods},
+                 {"knowledge_version", r.knowledge_version}};
+    for (const auto& u : a.permission_use) uses.emplace(u.permission, &u);
+  }
+  if (report.contains("permissions") && report["permissions"].is_array()) {
+    for (Json& p : report["permissions"]) {
+      auto it = uses.find(p["name"].get<std::string>());
+      if (it == uses.end() || !it->second->guards_api) {
+        p["used"] = nullptr;
+        p["used_by"] = nullptr;
+      } else {
+        p["used"] = it->second->used;
+        p["used_by"] = str_or_null(it->second->used_by);
+      }
+    }
+  }
+  report["sdks"] = sdks;
+  report["packers"] = packers;
+  report["collections"] = collections;
+  report["missing_permissions"] = missing;
+  report["self_start"] = self_start;
+  report["analysis"] = stats;
+}
+
+} // namespace appaudit::report
