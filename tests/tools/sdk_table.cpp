@@ -6,6 +6,7 @@
 //                                                   ../shared/corpus)
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -67,6 +68,8 @@ int main(int argc, char** argv) {
   analysis::SdkMatcher matcher(k);
   std::map<std::string, int> sdk_apps, packer_apps;
   int opened = 0, with_sdk = 0, total_sdks = 0;
+  double detect_ms = 0;
+  size_t classes_total = 0;
   for (const std::string& path : apks) {
     std::string rel = fs::relative(path, root, ec).string();
     auto apk = test::open_apk_contents(path);
@@ -75,9 +78,13 @@ int main(int argc, char** argv) {
       continue;
     }
     ++opened;
+    auto start = std::chrono::steady_clock::now();
     auto sdks = analysis::detect_sdks(k, matcher, apk->classes,
                                       apk->manifest ? &*apk->manifest : nullptr, apk->inventory);
     auto packers = analysis::detect_packers(k, apk->classes, apk->inventory);
+    detect_ms +=
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    classes_total += apk->classes.size();
     std::cout << rel << '\t' << apk->classes.size() << '\t';
     for (size_t i = 0; i < sdks.size(); ++i) {
       std::cout << (i ? " " : "") << summarize(sdks[i]);
@@ -93,7 +100,8 @@ int main(int argc, char** argv) {
     total_sdks += static_cast<int>(sdks.size());
   }
   std::cout << "\n# " << apks.size() << " APK files, " << opened << " opened, " << with_sdk
-            << " with at least one SDK, " << total_sdks << " detections\n";
+            << " with at least one SDK, " << total_sdks << " detections; detection took "
+            << detect_ms << " ms over " << classes_total << " classes\n";
   for (const auto& [id, n] : sdk_apps) std::cout << "# sdk\t" << id << '\t' << n << '\n';
   for (const auto& [id, n] : packer_apps) std::cout << "# packer\t" << id << '\t' << n << '\n';
   return 0;
