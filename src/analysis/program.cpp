@@ -223,10 +223,23 @@ MethodId Program::find_declared(ClassId cls, std::string_view name,
 
 MethodId Program::resolve_up(ClassId cls, std::string_view name, uint32_t dex,
                              dex::ProtoIdx proto) const {
+  const ClassId start = cls;
   for (uint32_t depth = 0; cls != kNone && depth < 256; ++depth) {
     MethodId m = find_declared(cls, name, dex, proto);
     if (m != kNone) return m;
     cls = classes_[cls].super;
+  }
+  // Not in the superclass chain: a default method of an interface (Java 8), searched
+  // breadth-first over the interfaces of the class and its superclasses.
+  std::vector<ClassId> queue;
+  for (ClassId c = start, depth = 0; c != kNone && depth < 256; c = classes_[c].super, ++depth) {
+    queue.insert(queue.end(), classes_[c].interfaces.begin(), classes_[c].interfaces.end());
+  }
+  for (size_t i = 0; i < queue.size() && i < 4096; ++i) {
+    MethodId m = find_declared(queue[i], name, dex, proto);
+    if (m != kNone && methods_[m].code_off != 0) return m;
+    const auto& more = classes_[queue[i]].interfaces;
+    queue.insert(queue.end(), more.begin(), more.end());
   }
   return kNone;
 }
