@@ -59,13 +59,27 @@ int print_knowledge(const std::string& dir) {
       cn += s.region == "cn" ? 1 : 0;
     }
     std::printf("knowledge %s (%s)\n", k.version().c_str(), dir.empty() ? "embedded" : dir.c_str());
-    std::printf("  pi_types     %zu\n  permissions  %zu\n  apis         %zu\n", k.pi_types().size(),
-                k.permissions().size(), k.apis().size());
-    std::printf("  sdks         %zu (%d cn, %zu intl)\n", k.sdks().size(), cn,
+    std::printf("  pi_types           %zu\n  permissions        %zu\n  apis               %zu\n",
+                k.pi_types().size(), k.permissions().size(), k.apis().size());
+    std::printf("  sdks               %zu (%d cn, %zu intl)\n", k.sdks().size(), cn,
                 k.sdks().size() - static_cast<size_t>(cn));
     for (const auto& [category, n] : by_category)
       std::printf("    %-20s %d\n", category.c_str(), n);
-    std::printf("  packers      %zu\n  sources      %zu\n", k.packers().size(), k.sources().size());
+    std::printf("  packers            %zu\n", k.packers().size());
+    std::printf("  framework_classes  %zu\n", k.framework_classes().size());
+    std::map<std::string, int> by_callback_kind;
+    for (const auto& c : k.callbacks()) ++by_callback_kind[to_string(c.kind)];
+    std::printf("  callbacks          %zu\n", k.callbacks().size());
+    for (const auto& [kind, n] : by_callback_kind) std::printf("    %-20s %d\n", kind.c_str(), n);
+    std::printf("  component_starts   %zu\n", k.component_starts().size());
+    int boot = 0;
+    for (const auto& b : k.system_broadcasts()) boot += b.boot ? 1 : 0;
+    std::printf("  system_broadcasts  %zu (%d at boot)\n", k.system_broadcasts().size(), boot);
+    std::map<std::string, int> by_consent_kind;
+    for (const auto& c : k.consent_signals()) ++by_consent_kind[to_string(c.kind)];
+    std::printf("  consent            %zu\n", k.consent_signals().size());
+    for (const auto& [kind, n] : by_consent_kind) std::printf("    %-20s %d\n", kind.c_str(), n);
+    std::printf("  sources            %zu\n", k.sources().size());
     return kExitOk;
   } catch (const appaudit::knowledge::KnowledgeError& e) {
     return fail(e.what());

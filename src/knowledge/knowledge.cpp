@@ -49,6 +49,12 @@ class EntryReader {
     if (s.empty() && !allow_empty) fail(field, "must not be empty");
     return s;
   }
+  /// A string that must be one of `allowed`.
+  std::string str_in(const std::string& field, const std::set<std::string>& allowed) {
+    std::string s = str(field);
+    if (allowed.count(s) == 0) fail(field, "'" + s + "' unknown");
+    return s;
+  }
   /// A string or null ("" for null).
   std::string str_or_null(const std::string& field) {
     const Json& v = get(field);
@@ -168,14 +174,67 @@ class FileChecks {
   std::string last_;
 };
 
-bool valid_method_descriptor(std::string_view d) {
-  // L<class>;-><name>(<params>)<return>
+/// Length of the DEX type descriptor at the start of `s` (dex-format "TypeDescriptor"), 0 when
+/// there is none: a primitive, "V" when `allow_void`, an array of those, or "L<binary name>;".
+size_t type_descriptor_length(std::string_view s, bool allow_void) {
+  size_t dims = 0;
+  while (dims < s.size() && s[dims] == '[') ++dims;
+  if (dims == s.size()) return 0;
+  char c = s[dims];
+  if (c == 'V') return allow_void && dims == 0 ? 1 : 0;
+  if (std::string_view("ZBSCIJFD").find(c) != std::string_view::npos) return dims + 1;
+  size_t end = s.find(';', dims);
+  if (c != 'L' || end == std::string_view::npos) return 0;
+  std::string_view name = s.substr(dims + 1, end - dims - 1);
+  if (name.empty() || name.front() == '/' || name.back() == '/' ||
+      name.find("//") != std::string_view::npos ||
+      name.find_first_of(".()[<>: \t") != std::string_view::npos) {
+    return 0;
+  }
+  return end + 1;
+}
+
+/// "Lpkg/Name;" (no arrays, no primitives).
+bool valid_class_descriptor(std::string_view d) {
+  return !d.empty() && d[0] == 'L' && type_descriptor_length(d, false) == d.size();
+}
+
+/// A method's name and prototype, "name(params)ret", split into its parts.
+struct MethodProto {
+  std::string_view name;
+  std::vector<std::string_view> params;
+  std::string_view ret;
+};
+
+std::optional<MethodProto> parse_method_proto(std::string_view s) {
+  size_t open = s.find('(');
+  if (open == 0 || open == std::string_view::npos) return std::nullopt;
+  MethodProto p;
+  p.name = s.substr(0, open);
+  if (p.name != "<init>" && p.name != "<clinit>" &&
+      p.name.find_first_of("()[;/.<>: \t") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  size_t i = open + 1;
+  while (i < s.size() && s[i] != ')') {
+    size_t n = type_descriptor_length(s.substr(i), false);
+    if (n == 0) return std::nullopt;
+    p.params.push_back(s.substr(i, n));
+    i += n;
+  }
+  if (i >= s.size()) return std::nullopt;
+  p.ret = s.substr(i + 1);
+  if (p.ret.empty() || type_descriptor_length(p.ret, true) != p.ret.size()) return std::nullopt;
+  return p;
+}
+
+/// "L<class>;-><name>(<params>)<return>".
+std::optional<MethodProto> parse_method_descriptor(std::string_view d) {
   size_t arrow = d.find(";->");
-  if (d.size() < 8 || d[0] != 'L' || arrow == std::string_view::npos) return false;
-  size_t open = d.find('(', arrow);
-  size_t close = d.find(')', arrow);
-  return open != std::string_view::npos && close != std::string_view::npos && open > arrow + 3 &&
-         close > open && close + 1 < d.size();
+  if (arrow == std::string_view::npos || !valid_class_descriptor(d.substr(0, arrow + 1))) {
+    return std::nullopt;
+  }
+  return parse_method_proto(d.substr(arrow + 3));
 }
 
 bool valid_field_descriptor(std::string_view d) {
@@ -212,6 +271,205 @@ std::string sha256_hex(const std::vector<KnowledgeFile>& files) {
     out += kHex[digest[i] & 15];
   }
   return out;
+}
+
+/// Binary search by id in a vector sorted by id (the loader checks the order).
+template <class T>
+const T* find_by_id(const std::vector<T>& items, std::string_view id) {
+  auto it = std::lower_bound(items.begin(), items.end(), id,
+                             [](const T& item, std::string_view v) { return item.id < v; });
+  return it != items.end() && it->id == id ? &*it : nullptr;
+}
+
+/// An enum field spelled as its `to_string`.
+template <class E, size_t N>
+E enum_field(EntryReader& r, const std::string& field, const E (&values)[N]) {
+  std::string s = r.str(field);
+  for (E v : values) {
+    if (s == to_string(v)) return v;
+  }
+  r.fail(field, "'" + s + "' unknown");
+}
+
+/// A reference to an entry of another catalog, checked once every file is read.
+enum class RefKind { kPiType, kPermission, kSdk, kFrameworkClass };
+
+struct Ref {
+  std::string file, where, field, id;
+  RefKind kind;
+};
+
+const char* ref_kind_name(RefKind kind) {
+  switch (kind) {
+    case RefKind::kPiType: return "PI type";
+    case RefKind::kPermission: return "permission";
+    case RefKind::kSdk: return "SDK";
+    case RefKind::kFrameworkClass: return "framework class";
+  }
+  return "entry";
+}
+
+const char* const kObject = "Ljava/lang/Object;";
+
+FrameworkClass read_framework_class(EntryReader& r, FileChecks& checks, const std::string& id,
+                                    const std::string& file, std::vector<Ref>& refs) {
+  FrameworkClass c;
+  c.id = id;
+  if (!valid_class_descriptor(id)) r.fail("id", "'" + id + "' is not a class descriptor");
+  c.super = r.str_or_null("super");
+  if (c.super.empty() != (id == kObject)) {
+    r.fail("super",
+           "must be null for java.lang.Object and a class descriptor for every other class");
+  }
+  if (!c.super.empty()) {
+    if (!valid_class_descriptor(c.super)) {
+      r.fail("super", "'" + c.super + "' is not a class descriptor");
+    }
+    refs.push_back({file, r.where(), "super", c.super, RefKind::kFrameworkClass});
+  }
+  c.interfaces = r.strings("interfaces");
+  for (const auto& i : c.interfaces) {
+    if (!valid_class_descriptor(i)) r.fail("interfaces", "'" + i + "' is not a class descriptor");
+    refs.push_back({file, r.where(), "interfaces", i, RefKind::kFrameworkClass});
+  }
+  c.sources = checks.sources(r);
+  return c;
+}
+
+const std::set<std::string> kLifecycleComponents = {"activity", "service", "receiver", "provider",
+                                                    "application"};
+
+Callback read_callback(EntryReader& r, FileChecks& checks, const std::string& id) {
+  Callback c;
+  c.id = id;
+  c.type = r.str("type");
+  if (!valid_class_descriptor(c.type)) r.fail("type", "'" + c.type + "' is not a class descriptor");
+  c.methods = r.strings("methods");
+  if (c.methods.empty()) r.fail("methods", "must name at least one method");
+  for (const auto& m : c.methods) {
+    if (!parse_method_proto(m)) r.fail("methods", "'" + m + "' is not name(params)return");
+  }
+  c.kind = enum_field(
+      r, "kind",
+      {CallbackKind::kAsync, CallbackKind::kUi, CallbackKind::kLifecycle, CallbackKind::kSystem});
+  c.component = r.str_or_null("component");
+  c.startup = r.boolean("startup");
+  if (c.kind == CallbackKind::kLifecycle) {
+    if (kLifecycleComponents.count(c.component) == 0) {
+      r.fail("component",
+             "must be activity, service, receiver, provider or application for a "
+             "lifecycle callback");
+    }
+  } else {
+    if (!c.component.empty()) r.fail("component", "must be null unless kind is lifecycle");
+    if (c.startup) r.fail("startup", "must be false unless kind is lifecycle");
+  }
+  c.sources = checks.sources(r);
+  return c;
+}
+
+const std::set<std::string> kStartComponents = {"activity", "service", "receiver", "alarm", "job"};
+
+bool valid_identifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])) != 0) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$';
+  });
+}
+
+ComponentStart read_component_start(EntryReader& r, FileChecks& checks, const std::string& id) {
+  ComponentStart s;
+  s.id = id;
+  s.method_name = r.str("method_name");
+  if (!valid_identifier(s.method_name)) {
+    r.fail("method_name", "'" + s.method_name + "' is not a method name");
+  }
+  s.component = r.str_in("component", kStartComponents);
+  s.sources = checks.sources(r);
+  return s;
+}
+
+SystemBroadcast read_system_broadcast(EntryReader& r, FileChecks& checks, const std::string& id) {
+  SystemBroadcast b;
+  b.id = id;
+  if (!valid_package(id) || id.find('.') == std::string::npos) {
+    r.fail("id", "'" + id + "' is not an intent action");
+  }
+  b.boot = r.boolean("boot");
+  b.sources = checks.sources(r);
+  return b;
+}
+
+ConsentSignal read_consent(EntryReader& r, FileChecks& checks, const std::string& id,
+                           const std::string& file, std::vector<Ref>& refs) {
+  ConsentSignal c;
+  c.id = id;
+  c.kind = enum_field(
+      r, "kind", {ConsentKind::kStorageRead, ConsentKind::kSdkSwitch, ConsentKind::kKeyPattern});
+  c.target = r.str("target");
+  c.sdk = r.str_or_null("sdk");
+  std::optional<int> arg = r.integer_or_null("arg");
+  c.arg = arg.value_or(-1);
+  if (c.kind == ConsentKind::kKeyPattern) {
+    if (std::any_of(c.target.begin(), c.target.end(),
+                    [](char ch) { return std::isupper(static_cast<unsigned char>(ch)) != 0; }) ||
+        std::isspace(static_cast<unsigned char>(c.target.front())) != 0 ||
+        std::isspace(static_cast<unsigned char>(c.target.back())) != 0) {
+      r.fail("target", "'" + c.target + "' must be a lower-case substring without outer spaces");
+    }
+    if (!c.sdk.empty()) r.fail("sdk", "must be null for key_pattern");
+    if (arg) r.fail("arg", "must be null for key_pattern");
+  } else {
+    auto proto = parse_method_descriptor(c.target);
+    if (!proto) r.fail("target", "'" + c.target + "' is not a DEX method descriptor");
+    if (arg && (*arg < 0 || static_cast<size_t>(*arg) >= proto->params.size())) {
+      r.fail("arg", "is not the index of a declared parameter of the target (receiver excluded)");
+    }
+    if (c.kind == ConsentKind::kStorageRead) {
+      if (!arg) r.fail("arg", "is required for storage_read (the key argument)");
+      if (proto->params[*arg] != "Ljava/lang/String;") {
+        r.fail("arg", "must point at a String key parameter");
+      }
+      if (!c.sdk.empty()) r.fail("sdk", "must be null for storage_read");
+    } else {
+      if (c.sdk.empty()) r.fail("sdk", "is required for sdk_switch");
+      refs.push_back({file, r.where(), "sdk", c.sdk, RefKind::kSdk});
+      if (arg && proto->params[*arg] != "Z") r.fail("arg", "must point at a boolean parameter");
+    }
+  }
+  c.sources = checks.sources(r);
+  return c;
+}
+
+/// Every superclass chain ends at java.lang.Object (no cycles); references are already known.
+void check_hierarchy(const std::vector<FrameworkClass>& classes, const std::string& file) {
+  for (const FrameworkClass& c : classes) {
+    const FrameworkClass* at = &c;
+    for (size_t steps = 0; at != nullptr && !at->super.empty(); ++steps) {
+      if (steps > classes.size()) {
+        throw KnowledgeError("knowledge/" + file + ": entry '" + c.id +
+                             "' field 'super' forms a cycle");
+      }
+      at = find_by_id(classes, at->super);
+    }
+  }
+}
+
+/// One entry per (type, method) among lifecycle entries and among the others, so a callback is
+/// not claimed twice with different kinds.
+void check_callbacks_unique(const std::vector<Callback>& callbacks, const std::string& file) {
+  std::map<std::string, std::string> owner;
+  for (const Callback& c : callbacks) {
+    for (const auto& m : c.methods) {
+      std::string key =
+          std::string(c.kind == CallbackKind::kLifecycle ? "L " : "C ") + c.type + "->" + m;
+      auto [it, fresh] = owner.emplace(key, c.id);
+      if (!fresh) {
+        throw KnowledgeError("knowledge/" + file + ": entry '" + c.id + "' field 'methods' " +
+                             c.type + "->" + m + " is already in entry '" + it->second + "'");
+      }
+    }
+  }
 }
 
 const std::set<std::string> kPiCategories = {
@@ -260,18 +518,18 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
   std::vector<ParsedFile> parsed;
   for (const auto& f : files) parsed.push_back(parse_envelope(f));
 
-  // References between files are checked after all entries are read.
-  struct Ref {
-    std::string file, where, field, id;
-    bool pi; // PI type (true) or permission (false)
-  };
+  // References between entries (of any file) are checked after all entries are read, so the
+  // order of the files does not matter.
   std::vector<Ref> refs;
   std::set<std::string> sdk_ids;
+  std::map<std::string, std::string> start_names; // component start method name -> entry id
+  std::map<std::string, std::string> kind_file;   // kind -> the file it came from
 
   for (const ParsedFile& f : parsed) {
     for (const auto& [id, src] : f.sources)
       k.sources_.push_back({f.path + "#" + id, src.title, src.url});
     FileChecks checks(f);
+    kind_file[f.kind] = f.path;
     size_t n = 0;
     for (const Json& e : f.entries) {
       std::string id;
@@ -283,16 +541,14 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
       r.str("id");
       checks.id(r, id);
       auto need_pi = [&](const std::string& field, const std::vector<std::string>& ids) {
-        for (const auto& p : ids) refs.push_back({f.path, r.where(), field, p, true});
+        for (const auto& p : ids) refs.push_back({f.path, r.where(), field, p, RefKind::kPiType});
       };
       if (f.kind == "pi_types") {
         PiType t;
         t.id = id;
         t.name_zh = r.str("name_zh");
         t.name_en = r.str("name_en");
-        t.category = r.str("category");
-        if (kPiCategories.count(t.category) == 0)
-          r.fail("category", "'" + t.category + "' unknown");
+        t.category = r.str_in("category", kPiCategories);
         t.sensitive = r.boolean("sensitive");
         t.immutable_device_id = r.boolean("immutable_device_id");
         t.parent = r.str_or_null("parent");
@@ -314,21 +570,11 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
       } else if (f.kind == "apis") {
         Api a;
         a.id = id;
-        std::string kind = r.str("kind");
-        if (kind == "method")
-          a.kind = ApiKind::kMethod;
-        else if (kind == "field")
-          a.kind = ApiKind::kField;
-        else if (kind == "content_uri")
-          a.kind = ApiKind::kContentUri;
-        else if (kind == "settings_key")
-          a.kind = ApiKind::kSettingsKey;
-        else if (kind == "intent_action")
-          a.kind = ApiKind::kIntentAction;
-        else
-          r.fail("kind", "'" + kind + "' unknown");
+        a.kind = enum_field(r, "kind",
+                            {ApiKind::kMethod, ApiKind::kField, ApiKind::kContentUri,
+                             ApiKind::kSettingsKey, ApiKind::kIntentAction});
         a.target = r.str("target");
-        if (a.kind == ApiKind::kMethod && !valid_method_descriptor(a.target)) {
+        if (a.kind == ApiKind::kMethod && !parse_method_descriptor(a.target)) {
           r.fail("target", "'" + a.target + "' is not a DEX method descriptor");
         }
         if (a.kind == ApiKind::kField && !valid_field_descriptor(a.target)) {
@@ -339,7 +585,7 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
         need_pi("pi_types", a.pi_types);
         a.permissions = r.strings("permissions");
         for (const auto& p : a.permissions)
-          refs.push_back({f.path, r.where(), "permissions", p, false});
+          refs.push_back({f.path, r.where(), "permissions", p, RefKind::kPermission});
         a.min_api = r.integer("min_api");
         a.max_api = r.integer_or_null("max_api");
         a.sources = checks.sources(r);
@@ -351,9 +597,7 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
         s.name_zh = r.str("name_zh");
         s.name_en = r.str("name_en");
         s.vendor = r.str("vendor");
-        s.category = r.str("category");
-        if (kSdkCategories.count(s.category) == 0)
-          r.fail("category", "'" + s.category + "' unknown");
+        s.category = r.str_in("category", kSdkCategories);
         s.region = r.str("region");
         if (s.region != "cn" && s.region != "intl") r.fail("region", "must be cn or intl");
         s.packages = r.strings("packages");
@@ -387,6 +631,21 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
         }
         p.sources = checks.sources(r);
         k.packers_.push_back(std::move(p));
+      } else if (f.kind == "framework_classes") {
+        k.framework_classes_.push_back(read_framework_class(r, checks, id, f.path, refs));
+      } else if (f.kind == "callbacks") {
+        k.callbacks_.push_back(read_callback(r, checks, id));
+      } else if (f.kind == "component_starts") {
+        k.component_starts_.push_back(read_component_start(r, checks, id));
+        auto [it, fresh] = start_names.emplace(k.component_starts_.back().method_name, id);
+        if (!fresh) {
+          r.fail("method_name", "'" + it->first + "' is already entry '" + it->second +
+                                    "' (starts are matched by name: one entry per name)");
+        }
+      } else if (f.kind == "system_broadcasts") {
+        k.system_broadcasts_.push_back(read_system_broadcast(r, checks, id));
+      } else if (f.kind == "consent") {
+        k.consent_signals_.push_back(read_consent(r, checks, id, f.path, refs));
       } else {
         throw KnowledgeError("knowledge/" + f.path + ": unknown kind '" + f.kind + "'");
       }
@@ -395,13 +654,22 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
   }
   std::sort(k.sdks_.begin(), k.sdks_.end(), [](const Sdk& a, const Sdk& b) { return a.id < b.id; });
   for (const Ref& ref : refs) {
-    bool ok = ref.pi ? k.find_pi_type(ref.id) != nullptr : k.find_permission(ref.id) != nullptr;
+    bool ok = false;
+    switch (ref.kind) {
+      case RefKind::kPiType: ok = k.find_pi_type(ref.id) != nullptr; break;
+      case RefKind::kPermission: ok = k.find_permission(ref.id) != nullptr; break;
+      case RefKind::kSdk: ok = k.find_sdk(ref.id) != nullptr; break;
+      case RefKind::kFrameworkClass:
+        ok = ref.id == kObject || find_by_id(k.framework_classes_, ref.id) != nullptr;
+        break;
+    }
     if (!ok) {
       throw KnowledgeError("knowledge/" + ref.file + ": " + ref.where + " field '" + ref.field +
-                           "' refers to unknown " + (ref.pi ? "PI type '" : "permission '") +
-                           ref.id + "'");
+                           "' refers to unknown " + ref_kind_name(ref.kind) + " '" + ref.id + "'");
     }
   }
+  check_hierarchy(k.framework_classes_, kind_file["framework_classes"]);
+  check_callbacks_unique(k.callbacks_, kind_file["callbacks"]);
   k.version_ = sha256_hex(files);
   return k;
 }
@@ -420,16 +688,6 @@ Knowledge Knowledge::load_dir(const std::string& dir) {
   }
   return load(files);
 }
-
-namespace {
-/// Binary search by id in a vector sorted by id (the loader checks the order).
-template <class T>
-const T* find_by_id(const std::vector<T>& items, std::string_view id) {
-  auto it = std::lower_bound(items.begin(), items.end(), id,
-                             [](const T& item, std::string_view v) { return item.id < v; });
-  return it != items.end() && it->id == id ? &*it : nullptr;
-}
-} // namespace
 
 const PiType* Knowledge::find_pi_type(std::string_view id) const {
   return find_by_id(pi_types_, id);

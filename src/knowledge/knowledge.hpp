@@ -84,6 +84,9 @@ struct Packer {
 
 /// A framework class's place in the type hierarchy (classes the APK does not carry, e.g.
 /// "Landroid/app/IntentService;" extends "Landroid/app/Service;"). Descriptors throughout.
+/// Interfaces are listed as DEX lists them: super java.lang.Object, the interfaces they extend
+/// in `interfaces`. Every super and interface is itself an entry; every chain ends at
+/// java.lang.Object, the only entry with no super.
 struct FrameworkClass {
   std::string id;    ///< descriptor
   std::string super; ///< descriptor, "" for java.lang.Object
@@ -104,6 +107,8 @@ const char* to_string(CallbackKind kind);
 /// subtypes. For async/ui/system kinds: once reachable code instantiates such a class, these
 /// methods of it become reachable. For lifecycle kinds: the methods of a manifest
 /// component of kind `component`; `startup` marks those that run when the component starts.
+/// A (type, method) pair belongs to one lifecycle entry and to at most one other entry (e.g.
+/// BroadcastReceiver.onReceive is a receiver's lifecycle and, registered at run time, system).
 struct Callback {
   std::string id;
   std::string type; ///< descriptor
@@ -116,7 +121,10 @@ struct Callback {
 };
 
 /// A call that starts a component through an Intent (startActivity, startService,
-/// bindService, sendBroadcast, ...), matched by method name on any receiver class.
+/// bindService, sendBroadcast, ...), matched by method name on any receiver class. Names are
+/// unique across entries. Some names are generic ("set" of AlarmManager, "schedule" of
+/// JobScheduler, "getActivity" of PendingIntent): a call only starts a component when the
+/// target can be resolved from an Intent, PendingIntent or JobInfo argument.
 struct ComponentStart {
   std::string id;
   std::string method_name; ///< e.g. "startService"
@@ -143,8 +151,11 @@ struct ConsentSignal {
   ConsentKind kind = ConsentKind::kStorageRead;
   /// storage_read / sdk_switch: method descriptor; key_pattern: lower-case substring.
   std::string target;
-  std::string sdk; ///< sdk_switch only: the SDK id it belongs to
-  int arg = -1;    ///< storage_read: index of the key argument; sdk_switch: of the boolean
+  std::string sdk; ///< sdk_switch only: the SDK id it belongs to (must exist)
+  /// Index among the target's declared parameters, 0-based, the receiver of an instance method
+  /// not counted; -1 for null. storage_read: the String key (required); sdk_switch: the
+  /// boolean that carries the user's choice, -1 when the call itself means consent.
+  int arg = -1;
   std::vector<std::string> sources;
 };
 

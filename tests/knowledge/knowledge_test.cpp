@@ -169,3 +169,457 @@ TEST(Knowledge, EveryPiTypeIsReachableFromSomeApiOrPermission) {
 
 } // namespace
 } // namespace appaudit::knowledge
+
+// The framework model: class hierarchy, callbacks, component starts, system broadcasts and
+// consent signals. One test per validation rule, on small in-memory files.
+namespace appaudit::knowledge {
+namespace {
+
+std::string envelope(const std::string& kind, const std::string& entries) {
+  return R"({"schema": "appaudit.knowledge.)" + kind +
+         R"(/1", "sources": {"s": {"title": "T", "url": "https://example.org"}}, "entries": [)" +
+         entries + "]}";
+}
+
+/// Loads the given (path, content) files; returns the error message, "" when they load.
+std::string error_of_files(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<KnowledgeFile> in;
+  for (const auto& [path, content] : files) in.push_back({path, content});
+  try {
+    Knowledge::load(in);
+  } catch (const KnowledgeError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string error_of_kind(const std::string& kind, const std::string& entries) {
+  return error_of_files({{kind + ".json", envelope(kind, entries)}});
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// --- framework_classes
+
+std::string fc(const std::string& id, const std::string& super, const std::string& ifaces = "") {
+  return R"({"id": ")" + id + R"(", "super": )" + super + R"(, "interfaces": [)" + ifaces +
+         R"(], "sources": ["s"]})";
+}
+const std::string kObjectEntry = fc("Ljava/lang/Object;", "null");
+const std::string kRunnableEntry = fc("Ljava/lang/Runnable;", R"("Ljava/lang/Object;")");
+
+TEST(KnowledgeFrameworkClasses, AcceptsAHierarchy) {
+  EXPECT_EQ(
+      error_of_kind("framework_classes", kObjectEntry + "," + kRunnableEntry + "," +
+                                             fc("Ljava/lang/Thread;", R"("Ljava/lang/Object;")",
+                                                R"("Ljava/lang/Runnable;")")),
+      "");
+}
+
+TEST(KnowledgeFrameworkClasses, RejectsIdsThatAreNotClassDescriptors) {
+  std::string e = error_of_kind("framework_classes", fc("java.lang.Object", "null"));
+  EXPECT_TRUE(contains(e, "knowledge/framework_classes.json")) << e;
+  EXPECT_TRUE(contains(e, "field 'id' 'java.lang.Object' is not a class descriptor")) << e;
+  EXPECT_NE(error_of_kind("framework_classes", fc("[Ljava/lang/Object;", "null")), "");
+  EXPECT_NE(error_of_kind("framework_classes", fc("Ljava//Object;", "null")), "");
+}
+
+TEST(KnowledgeFrameworkClasses, OnlyJavaLangObjectHasANullSuper) {
+  EXPECT_TRUE(contains(
+      error_of_kind("framework_classes", kObjectEntry + "," + fc("Ljava/lang/Runnable;", "null")),
+      "field 'super' must be null for java.lang.Object"));
+  EXPECT_TRUE(contains(
+      error_of_kind("framework_classes", fc("Ljava/lang/Object;", R"("Ljava/lang/Object;")")),
+      "field 'super' must be null for java.lang.Object"));
+}
+
+TEST(KnowledgeFrameworkClasses, RejectsUnknownSuperAndInterfaces) {
+  std::string e = error_of_kind("framework_classes",
+                                kObjectEntry + "," + fc("Ljava/lang/Thread;", R"("Lx/Base;")"));
+  EXPECT_TRUE(contains(e,
+                       "entry 'Ljava/lang/Thread;' field 'super' refers to unknown framework "
+                       "class 'Lx/Base;'"))
+      << e;
+  e = error_of_kind("framework_classes", kObjectEntry + "," +
+                                             fc("Ljava/lang/Thread;", R"("Ljava/lang/Object;")",
+                                                R"("Ljava/lang/Runnable;")"));
+  EXPECT_TRUE(contains(e, "field 'interfaces' refers to unknown framework class")) << e;
+  e = error_of_kind(
+      "framework_classes",
+      kObjectEntry + "," + fc("Ljava/lang/Thread;", R"("Ljava/lang/Object;")", R"("Runnable")"));
+  EXPECT_TRUE(contains(e, "field 'interfaces' 'Runnable' is not a class descriptor")) << e;
+}
+
+TEST(KnowledgeFrameworkClasses, RejectsSuperclassCycles) {
+  std::string e =
+      error_of_kind("framework_classes", fc("La/A;", R"("La/B;")") + "," +
+                                             fc("La/B;", R"("La/A;")") + "," + kObjectEntry);
+  EXPECT_TRUE(contains(e, "entry 'La/A;' field 'super' forms a cycle")) << e;
+}
+
+// --- callbacks
+
+std::string cb(const std::string& id, const std::string& type, const std::string& methods,
+               const std::string& kind, const std::string& component = "null",
+               const std::string& startup = "false") {
+  return R"({"id": ")" + id + R"(", "type": ")" + type + R"(", "methods": [)" + methods +
+         R"(], "kind": ")" + kind + R"(", "component": )" + component + R"(, "startup": )" +
+         startup + R"(, "sources": ["s"]})";
+}
+
+TEST(KnowledgeCallbacks, AcceptsEachKind) {
+  EXPECT_EQ(error_of_kind("callbacks",
+                          cb("a", "Ljava/lang/Runnable;", R"("run()V")", "async") + "," +
+                              cb("b", "Landroid/app/Activity;", R"("<init>()V")", "lifecycle",
+                                 R"("activity")", "true") +
+                              "," +
+                              cb("c", "Landroid/view/View$OnClickListener;",
+                                 R"("onClick(Landroid/view/View;)V")", "ui") +
+                              "," +
+                              cb("d", "Landroid/location/LocationListener;",
+                                 R"("onLocationChanged(Landroid/location/Location;)V")", "system")),
+            "");
+}
+
+TEST(KnowledgeCallbacks, RejectsMethodsThatAreNotNameProtoReturn) {
+  for (const char* bad : {"run", "run()", "run(V)V", "run()Lfoo", "(I)V",
+                          "run(Ljava.lang.String;)V", "a.b()V", "run()VV"}) {
+    std::string e = error_of_kind(
+        "callbacks", cb("a", "Ljava/lang/Runnable;", std::string("\"") + bad + "\"", "async"));
+    EXPECT_TRUE(contains(e, "field 'methods' '" + std::string(bad) + "' is not name(params)return"))
+        << bad << ": " << e;
+  }
+}
+
+TEST(KnowledgeCallbacks, RejectsTypesThatAreNotClassDescriptors) {
+  EXPECT_TRUE(
+      contains(error_of_kind("callbacks", cb("a", "java.lang.Runnable", R"("run()V")", "async")),
+               "field 'type' 'java.lang.Runnable' is not a class descriptor"));
+}
+
+TEST(KnowledgeCallbacks, RejectsUnknownKinds) {
+  EXPECT_TRUE(
+      contains(error_of_kind("callbacks", cb("a", "Ljava/lang/Runnable;", R"("run()V")", "soon")),
+               "field 'kind' 'soon' unknown"));
+}
+
+TEST(KnowledgeCallbacks, LifecycleNeedsAComponent) {
+  EXPECT_TRUE(
+      contains(error_of_kind("callbacks", cb("a", "Landroid/app/Activity;",
+                                             R"("onCreate(Landroid/os/Bundle;)V")", "lifecycle")),
+               "field 'component' must be activity, service"));
+  EXPECT_TRUE(contains(error_of_kind("callbacks", cb("a", "Landroid/app/Activity;",
+                                                     R"("onCreate(Landroid/os/Bundle;)V")",
+                                                     "lifecycle", R"("fragment")")),
+                       "field 'component' must be activity, service"));
+}
+
+TEST(KnowledgeCallbacks, OnlyLifecycleHasAComponentOrStartup) {
+  EXPECT_TRUE(contains(error_of_kind("callbacks", cb("a", "Ljava/lang/Runnable;", R"("run()V")",
+                                                     "async", R"("service")")),
+                       "field 'component' must be null unless kind is lifecycle"));
+  EXPECT_TRUE(contains(error_of_kind("callbacks", cb("a", "Ljava/lang/Runnable;", R"("run()V")",
+                                                     "async", "null", "true")),
+                       "field 'startup' must be false unless kind is lifecycle"));
+}
+
+TEST(KnowledgeCallbacks, RejectsAMethodClaimedByTwoEntries) {
+  std::string e =
+      error_of_kind("callbacks", cb("a", "Ljava/lang/Runnable;", R"("run()V")", "async") + "," +
+                                     cb("b", "Ljava/lang/Runnable;", R"("run()V")", "ui"));
+  EXPECT_TRUE(contains(e,
+                       "entry 'b' field 'methods' Ljava/lang/Runnable;->run()V is already in "
+                       "entry 'a'"))
+      << e;
+  // A manifest component's lifecycle and the same method on a registered object are distinct.
+  EXPECT_EQ(
+      error_of_kind(
+          "callbacks",
+          cb("a", "Landroid/content/BroadcastReceiver;",
+             R"("onReceive(Landroid/content/Context;Landroid/content/Intent;)V")", "lifecycle",
+             R"("receiver")", "true") +
+              "," +
+              cb("b", "Landroid/content/BroadcastReceiver;",
+                 R"("onReceive(Landroid/content/Context;Landroid/content/Intent;)V")", "system")),
+      "");
+}
+
+// --- component_starts
+
+std::string start(const std::string& id, const std::string& name, const std::string& component) {
+  return R"({"id": ")" + id + R"(", "method_name": ")" + name + R"(", "component": ")" + component +
+         R"(", "sources": ["s"]})";
+}
+
+TEST(KnowledgeComponentStarts, AcceptsValidEntries) {
+  EXPECT_EQ(error_of_kind("component_starts", start("a", "startService", "service") + "," +
+                                                  start("b", "setExact", "alarm")),
+            "");
+}
+
+TEST(KnowledgeComponentStarts, OneEntryPerMethodName) {
+  std::string e = error_of_kind("component_starts", start("a", "startService", "service") + "," +
+                                                        start("b", "startService", "job"));
+  EXPECT_TRUE(contains(e, "entry 'b' field 'method_name' 'startService' is already entry 'a'"))
+      << e;
+}
+
+TEST(KnowledgeComponentStarts, RejectsUnknownComponentsAndBadNames) {
+  EXPECT_TRUE(contains(error_of_kind("component_starts", start("a", "startService", "provider")),
+                       "field 'component' 'provider' unknown"));
+  EXPECT_TRUE(
+      contains(error_of_kind("component_starts", start("a", "Context.startService", "service")),
+               "field 'method_name' 'Context.startService' is not a method name"));
+}
+
+// --- system_broadcasts
+
+TEST(KnowledgeSystemBroadcasts, RejectsActionsThatAreNotDottedNames) {
+  auto entry = [](const std::string& id) {
+    return R"({"id": ")" + id + R"(", "boot": true, "sources": ["s"]})";
+  };
+  EXPECT_EQ(error_of_kind("system_broadcasts", entry("android.intent.action.BOOT_COMPLETED")), "");
+  EXPECT_TRUE(contains(error_of_kind("system_broadcasts", entry("BOOT COMPLETED")),
+                       "'BOOT COMPLETED' is not an intent action"));
+  EXPECT_TRUE(contains(error_of_kind("system_broadcasts", entry("BOOT_COMPLETED")),
+                       "is not an intent action"));
+}
+
+// --- consent
+
+std::string consent(const std::string& id, const std::string& kind, const std::string& target,
+                    const std::string& sdk, const std::string& arg) {
+  return R"({"id": ")" + id + R"(", "kind": ")" + kind + R"(", "target": ")" + target +
+         R"(", "sdk": )" + sdk + R"(, "arg": )" + arg + R"(, "sources": ["s"]})";
+}
+
+const std::string kSdkFile = envelope("sdks", R"({"id": "vendor_sdk", "name_zh": "甲",
+    "name_en": "A", "vendor": "V", "category": "analytics", "region": "cn",
+    "packages": ["com.vendor"], "components": [], "meta_data_keys": [], "native_libs": [],
+    "hosts": [], "privacy_policy_url": null, "collects": [], "sources": ["s"]})");
+const char* kGetBoolean = "Landroid/content/SharedPreferences;->getBoolean(Ljava/lang/String;Z)Z";
+const char* kSwitch = "Lcom/vendor/Sdk;->setAgree(Landroid/content/Context;Z)V";
+
+std::string consent_error(const std::string& entries) {
+  // The SDK file comes after the consent file: references resolve regardless of order.
+  return error_of_files(
+      {{"consent.json", envelope("consent", entries)}, {"sdks/cn.json", kSdkFile}});
+}
+
+TEST(KnowledgeConsent, AcceptsEachKind) {
+  EXPECT_EQ(consent_error(consent("a", "storage_read", kGetBoolean, "null", "0") + "," +
+                          consent("b", "sdk_switch", kSwitch, R"("vendor_sdk")", "1") + "," +
+                          consent("c", "sdk_switch", "Lcom/vendor/Sdk;->agree()V",
+                                  R"("vendor_sdk")", "null") +
+                          "," + consent("d", "key_pattern", "隐私", "null", "null")),
+            "");
+}
+
+TEST(KnowledgeConsent, StorageReadNeedsTheStringKeyArgument) {
+  EXPECT_TRUE(contains(consent_error(consent("a", "storage_read", kGetBoolean, "null", "null")),
+                       "field 'arg' is required for storage_read"));
+  EXPECT_TRUE(contains(consent_error(consent("a", "storage_read", kGetBoolean, "null", "2")),
+                       "field 'arg' is not the index of a declared parameter"));
+  EXPECT_TRUE(contains(consent_error(consent("a", "storage_read", kGetBoolean, "null", "1")),
+                       "field 'arg' must point at a String key parameter"));
+  EXPECT_TRUE(
+      contains(consent_error(consent("a", "storage_read", kGetBoolean, R"("vendor_sdk")", "0")),
+               "field 'sdk' must be null for storage_read"));
+}
+
+TEST(KnowledgeConsent, SdkSwitchNeedsAKnownSdkAndABooleanArgument) {
+  EXPECT_TRUE(contains(consent_error(consent("a", "sdk_switch", kSwitch, "null", "1")),
+                       "field 'sdk' is required for sdk_switch"));
+  std::string e = consent_error(consent("a", "sdk_switch", kSwitch, R"("nope")", "1"));
+  EXPECT_TRUE(contains(e,
+                       "knowledge/consent.json: entry 'a' field 'sdk' refers to unknown SDK "
+                       "'nope'"))
+      << e;
+  EXPECT_TRUE(contains(consent_error(consent("a", "sdk_switch", kSwitch, R"("vendor_sdk")", "0")),
+                       "field 'arg' must point at a boolean parameter"));
+}
+
+TEST(KnowledgeConsent, MethodTargetsMustBeDexDescriptors) {
+  for (const char* bad : {"SharedPreferences.getBoolean", "Landroid/content/SharedPreferences;->",
+                          "Landroid/content/SharedPreferences;->getBoolean(Ljava/lang/String;Z)",
+                          "android/content/SharedPreferences;->getBoolean(Ljava/lang/String;Z)Z"}) {
+    EXPECT_TRUE(contains(consent_error(consent("a", "storage_read", bad, "null", "0")),
+                         "is not a DEX method descriptor"))
+        << bad;
+  }
+}
+
+TEST(KnowledgeConsent, KeyPatternsAreLowerCaseSubstringsWithoutArguments) {
+  EXPECT_TRUE(contains(consent_error(consent("a", "key_pattern", "Privacy", "null", "null")),
+                       "must be a lower-case substring"));
+  EXPECT_TRUE(contains(consent_error(consent("a", "key_pattern", " agree", "null", "null")),
+                       "must be a lower-case substring"));
+  EXPECT_TRUE(contains(consent_error(consent("a", "key_pattern", "agree", "null", "0")),
+                       "field 'arg' must be null for key_pattern"));
+  EXPECT_TRUE(
+      contains(consent_error(consent("a", "key_pattern", "agree", R"("vendor_sdk")", "null")),
+               "field 'sdk' must be null for key_pattern"));
+}
+
+// --- the embedded data
+
+TEST(KnowledgeFramework, EmbeddedCoverage) {
+  EXPECT_GE(kb().framework_classes().size(), 80u);
+  EXPECT_GE(kb().callbacks().size(), 60u);
+  EXPECT_GE(kb().component_starts().size(), 25u);
+  EXPECT_GE(kb().system_broadcasts().size(), 30u);
+  size_t switches = 0;
+  for (const auto& c : kb().consent_signals()) switches += c.kind == ConsentKind::kSdkSwitch;
+  EXPECT_GE(switches, 12u);
+}
+
+const Callback* callback_with(CallbackKind kind, const std::string& type,
+                              const std::string& method) {
+  for (const auto& c : kb().callbacks()) {
+    if (c.kind == kind && c.type == type &&
+        std::find(c.methods.begin(), c.methods.end(), method) != c.methods.end()) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+TEST(KnowledgeFramework, MustHaveCallbacks) {
+  using K = CallbackKind;
+  struct Expected {
+    CallbackKind kind;
+    const char* type;
+    const char* method;
+  };
+  for (const Expected& e : std::vector<Expected>{
+           {K::kAsync, "Ljava/lang/Runnable;", "run()V"},
+           {K::kAsync, "Ljava/util/concurrent/Callable;", "call()Ljava/lang/Object;"},
+           {K::kAsync, "Landroid/os/AsyncTask;",
+            "doInBackground([Ljava/lang/Object;)Ljava/lang/Object;"},
+           {K::kAsync, "Landroid/os/Handler$Callback;", "handleMessage(Landroid/os/Message;)Z"},
+           {K::kAsync, "Lkotlin/jvm/functions/Function0;", "invoke()Ljava/lang/Object;"},
+           {K::kUi, "Landroid/content/DialogInterface$OnClickListener;",
+            "onClick(Landroid/content/DialogInterface;I)V"},
+           {K::kUi, "Landroid/view/View$OnClickListener;", "onClick(Landroid/view/View;)V"},
+           {K::kUi, "Landroid/app/Activity;", "onOptionsItemSelected(Landroid/view/MenuItem;)Z"},
+           {K::kSystem, "Landroid/location/LocationListener;",
+            "onLocationChanged(Landroid/location/Location;)V"},
+           {K::kSystem, "Landroid/content/BroadcastReceiver;",
+            "onReceive(Landroid/content/Context;Landroid/content/Intent;)V"}}) {
+    EXPECT_NE(callback_with(e.kind, e.type, e.method), nullptr) << e.type << "->" << e.method;
+  }
+  const Callback* on_create =
+      callback_with(K::kLifecycle, "Landroid/app/Activity;", "onCreate(Landroid/os/Bundle;)V");
+  ASSERT_NE(on_create, nullptr);
+  EXPECT_EQ(on_create->component, "activity");
+  EXPECT_TRUE(on_create->startup);
+  const Callback* on_pause = callback_with(K::kLifecycle, "Landroid/app/Activity;", "onPause()V");
+  ASSERT_NE(on_pause, nullptr);
+  EXPECT_FALSE(on_pause->startup);
+  const Callback* query = callback_with(
+      K::kLifecycle, "Landroid/content/ContentProvider;",
+      "query(Landroid/net/Uri;[Ljava/lang/String;Ljava/lang/String;[Ljava/lang/String;Ljava/lang/"
+      "String;)Landroid/database/Cursor;");
+  ASSERT_NE(query, nullptr);
+  EXPECT_FALSE(query->startup);
+  // Every manifest component kind starts with its constructor.
+  std::set<std::string> constructed;
+  for (const auto& c : kb().callbacks()) {
+    if (c.startup && std::find(c.methods.begin(), c.methods.end(), "<init>()V") != c.methods.end())
+      constructed.insert(c.component);
+  }
+  EXPECT_EQ(constructed,
+            (std::set<std::string>{"activity", "application", "provider", "receiver", "service"}));
+}
+
+TEST(KnowledgeFramework, CallbackTypesOfTheFrameworkAreInTheHierarchy) {
+  // Framework types are not in the APK: their place in the hierarchy must come from
+  // framework_classes.json (AndroidX/support/Kotlin classes ship inside the APK).
+  std::set<std::string> known;
+  for (const auto& c : kb().framework_classes()) known.insert(c.id);
+  for (const auto& c : kb().callbacks()) {
+    bool in_apk = c.type.rfind("Landroidx/", 0) == 0 || c.type.rfind("Landroid/support/", 0) == 0 ||
+                  c.type.rfind("Lkotlin/", 0) == 0;
+    if (!in_apk) {
+      EXPECT_EQ(known.count(c.type), 1u) << c.id << " " << c.type;
+    }
+  }
+  bool thread_is_runnable = false;
+  for (const auto& c : kb().framework_classes()) {
+    if (c.id == "Landroid/os/HandlerThread;") {
+      EXPECT_EQ(c.super, "Ljava/lang/Thread;");
+    }
+    if (c.id == "Ljava/lang/Thread;") {
+      thread_is_runnable = std::find(c.interfaces.begin(), c.interfaces.end(),
+                                     "Ljava/lang/Runnable;") != c.interfaces.end();
+    }
+  }
+  EXPECT_TRUE(thread_is_runnable);
+}
+
+TEST(KnowledgeFramework, StartsAndBroadcasts) {
+  std::map<std::string, std::string> starts;
+  for (const auto& s : kb().component_starts()) starts[s.method_name] = s.component;
+  EXPECT_EQ(starts["startActivity"], "activity");
+  EXPECT_EQ(starts["startForegroundService"], "service");
+  EXPECT_EQ(starts["bindService"], "service");
+  EXPECT_EQ(starts["sendBroadcast"], "receiver");
+  EXPECT_EQ(starts["setExactAndAllowWhileIdle"], "alarm");
+  EXPECT_EQ(starts["enqueueWork"], "job");
+  EXPECT_EQ(starts["getBroadcast"], "receiver");
+  std::set<std::string> boot;
+  bool screen_on = false;
+  for (const auto& b : kb().system_broadcasts()) {
+    if (b.boot) boot.insert(b.id);
+    screen_on |= b.id == "android.intent.action.SCREEN_ON" && !b.boot;
+  }
+  EXPECT_EQ(boot, (std::set<std::string>{"android.intent.action.BOOT_COMPLETED",
+                                         "android.intent.action.LOCKED_BOOT_COMPLETED",
+                                         "android.intent.action.QUICKBOOT_POWERON",
+                                         "com.htc.intent.action.QUICKBOOT_POWERON"}));
+  EXPECT_TRUE(screen_on);
+}
+
+TEST(KnowledgeFramework, ConsentSignals) {
+  std::map<std::string, const ConsentSignal*> by_target;
+  for (const auto& c : kb().consent_signals()) by_target[c.target] = &c;
+  const ConsentSignal* get_boolean =
+      by_target["Landroid/content/SharedPreferences;->getBoolean(Ljava/lang/String;Z)Z"];
+  ASSERT_NE(get_boolean, nullptr);
+  EXPECT_EQ(get_boolean->kind, ConsentKind::kStorageRead);
+  EXPECT_EQ(get_boolean->arg, 0);
+  for (const auto& [target, sdk] : std::map<std::string, std::string>{
+           {"Lcom/umeng/commonsdk/UMConfigure;->submitPolicyGrantResult(Landroid/content/"
+            "Context;Z)V",
+            "umeng_common"},
+           {"Lcn/jiguang/api/utils/JCollectionAuth;->setAuth(Landroid/content/Context;Z)V",
+            "jiguang_jcore"},
+           {"Lcom/amap/api/location/AMapLocationClient;->updatePrivacyAgree(Landroid/content/"
+            "Context;Z)V",
+            "amap_location"},
+           {"Lcom/baidu/mapapi/SDKInitializer;->setAgreePrivacy(Landroid/content/Context;Z)V",
+            "baidu_map"},
+           {"Lcom/tencent/map/geolocation/TencentLocationManager;->setUserAgreePrivacy(Z)V",
+            "tencent_location"}}) {
+    const ConsentSignal* s = by_target[target];
+    ASSERT_NE(s, nullptr) << target;
+    EXPECT_EQ(s->kind, ConsentKind::kSdkSwitch);
+    EXPECT_EQ(s->sdk, sdk);
+    EXPECT_NE(kb().find_sdk(s->sdk), nullptr);
+  }
+  // Key patterns name consent, not app state in general.
+  std::set<std::string> patterns;
+  for (const auto& c : kb().consent_signals()) {
+    if (c.kind == ConsentKind::kKeyPattern) patterns.insert(c.target);
+  }
+  for (const char* p : {"privacy", "agree", "consent", "隐私", "同意"})
+    EXPECT_EQ(patterns.count(p), 1u);
+  for (const char* generic : {"first", "launch", "guide", "splash", "init", "show"}) {
+    for (const auto& p : patterns) EXPECT_EQ(p.find(generic), std::string::npos) << p;
+  }
+}
+
+} // namespace
+} // namespace appaudit::knowledge
