@@ -582,24 +582,33 @@ void Analyzer::sweep_method(MethodId m, const dex::CodeItem& code, DexLookups& l
   if (reflection) {
     // A member name whose catalog class is named in the same method (string or const-class);
     // or, without a class, a name that belongs to one catalog class only.
+    // Overloads of a member look alike by name: one site per name, the overload with the
+    // fewest parameters (what getMethod(name) without parameter types finds).
+    auto best = [&](const std::vector<uint32_t>& apis) {
+      uint32_t pick = apis.front();
+      for (uint32_t a : apis) {
+        if (k_.apis()[a].target.size() < k_.apis()[pick].target.size()) pick = a;
+      }
+      return pick;
+    };
     for (const Pending& p : names) {
       const auto& candidates = *p.fact->member_apis;
-      bool matched = false;
+      std::vector<uint32_t> named;
       for (uint32_t api : candidates) {
         for (const auto* cl : classes) {
           if (std::find(cl->begin(), cl->end(), api) != cl->end()) {
-            sites_.push_back({m, p.pc, api, SiteKind::kReflection});
-            matched = true;
+            named.push_back(api);
             break;
           }
         }
       }
-      if (!matched && !candidates.empty()) {
+      if (!named.empty()) {
+        sites_.push_back({m, p.pc, best(named), SiteKind::kReflection});
+      } else if (!candidates.empty()) {
         const std::string& c0 = cat_.api_class[candidates[0]];
         bool one_class = std::all_of(candidates.begin(), candidates.end(),
                                      [&](uint32_t a) { return cat_.api_class[a] == c0; });
-        // Overloads of one member: report the first (lowest id) once.
-        if (one_class) sites_.push_back({m, p.pc, candidates[0], SiteKind::kReflection});
+        if (one_class) sites_.push_back({m, p.pc, best(candidates), SiteKind::kReflection});
       }
     }
   }
@@ -1248,6 +1257,9 @@ void Analyzer::self_starts() {
     s.party = party_of_class(c.cls);
     std::vector<MethodId> roots;
     startup_methods(c, true, roots);
+    for (MethodId r : roots) {
+      if (program_->method(r).name == "onReceive") s.method = program_->method_descriptor(r);
+    }
     std::set<std::string> started;
     std::unordered_set<MethodId> seen(roots.begin(), roots.end());
     std::deque<MethodId> queue(roots.begin(), roots.end());
