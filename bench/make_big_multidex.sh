@@ -10,6 +10,7 @@ out=${1:-$root/build/bench/multidex_big.apk}
 classes=${2:-50000}
 corpus=${APPAUDIT_CORPUS_DIR:-$root/../shared/corpus}
 mkdir -p "$(dirname "$out")"
+out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 /usr/bin/python3 "$root/bench/make_big_multidex.py" "$corpus" "$out" --classes "$classes"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
