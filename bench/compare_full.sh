@@ -91,7 +91,7 @@ from androguard.misc import AnalyzeAPK; a,d,dx = AnalyzeAPK(sys.argv[1])'
   read -r gt gm < <(cd "$work" && measure "$ag_n" timeout "$ag_timeout" "$python" -c "$ag_code" "$f")
   [ "$ag_n" != "$repeats" ] && [[ $gt =~ ^[0-9.]+$ ]] && gt="$gt (n=1)"
   printf '| %s | %.1f | %d | %.1f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-    "$(basename "$f" | cut -c1-48)" "$(awk -v s="$size" 'BEGIN{print s/1e6}')" "${#dexes[@]}" \
+    "$(basename "$f")" "$(awk -v s="$size" 'BEGIN{print s/1e6}')" "${#dexes[@]}" \
     "$(awk -v s="$dex_bytes" 'BEGIN{print s/1e6}')" "$classes" "$at" "$dt" "$gt" \
     "$(mb "$am")" "$(mb "$dm")" "$(mb "$gm")" "$(ratio "$dt" "$at")" "$(ratio "${gt%% *}" "$at")"
 done
