@@ -728,6 +728,16 @@ void Analyzer::build_entries() {
       }
     }
   }
+  // Click handlers named in layout XML (android:onClick): called on the activity when the
+  // user taps the view — user-driven entry points, never pre-consent.
+  for (uint32_t i = 0; i < components_.size(); ++i) {
+    const ComponentRef& c = components_[i];
+    if (c.kind != "activity") continue;
+    for (const std::string& name : inventory_.xml_click_handlers) {
+      const MethodId m = program_->resolve_up(c.cls, name, "(Landroid/view/View;)V");
+      if (m != kNone) later.push_back({m, "ui_callback", i, false});
+    }
+  }
   for (auto& e : later) entries_.push_back(std::move(e));
 }
 
@@ -1153,7 +1163,7 @@ void Analyzer::collections() {
         base.consent_guard = "stored_flag";
       } else if (crossed_guard) {
         base.consent_guard = "stored_flag";
-      } else if (crossed_ui) {
+      } else if (crossed_ui || base.entry.kind == "ui_callback") {
         base.consent_guard = "ui_callback";
       }
     }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "apk/axml.hpp"
 #include "apk/elf.hpp"
 #include "core/limits.hpp"
 
@@ -101,6 +102,37 @@ NativeLib read_native(const ZipArchive& zip, const ZipEntry& e, std::string_view
 
 } // namespace
 
+/// android:onClick values of every element of a compiled XML document.
+void collect_click_handlers(const XmlElement& e, std::vector<std::string>& out, int depth) {
+  constexpr uint32_t kOnClickAttr = 0x0101026f; // android:onClick
+  if (const XmlAttribute* a = e.find_android(kOnClickAttr, "onClick")) {
+    std::string v = a->text();
+    if (!v.empty() && v.size() < 256) out.push_back(std::move(v));
+  }
+  if (depth > 256) return;
+  for (const XmlElement& c : e.children) collect_click_handlers(c, out, depth + 1);
+}
+
+std::vector<std::string> xml_click_handlers(const ZipArchive& zip) {
+  std::vector<std::string> out;
+  size_t parsed = 0;
+  for (const ZipEntry& e : zip.entries()) {
+    if (!starts_with(e.name, "res/") || !ends_with(e.name, ".xml")) continue;
+    if (e.uncompressed_size > limits::kMaxResourceXmlBytes) continue;
+    if (++parsed > limits::kMaxResourceXmlFiles) break;
+    auto data = zip.read(e);
+    if (!data) continue;
+    // Oddities of resource XML are not this scan's subject: parse quietly.
+    Diagnostics quiet;
+    auto doc = parse_axml(data->data, quiet, e.name);
+    if (!doc) continue;
+    for (const XmlElement& root : doc->roots) collect_click_handlers(root, out, 0);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 ApkInventory inventory(const ZipArchive& zip, Diagnostics& diags) {
   ApkInventory inv;
   inv.files.reserve(zip.entries().size());
@@ -126,6 +158,8 @@ ApkInventory inventory(const ZipArchive& zip, Diagnostics& diags) {
     }
     inv.files.push_back(std::move(f));
   }
+
+  inv.xml_click_handlers = xml_click_handlers(zip);
 
   // Android loads classes.dex, classes2.dex, ... and stops at the first missing one.
   std::sort(dex_numbers.begin(), dex_numbers.end());

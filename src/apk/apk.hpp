@@ -40,9 +40,13 @@ struct ApkInventory {
   /// classes.dex, classes2.dex, ... in the order Android loads them (stops at the first gap).
   std::vector<std::string> dex_entries;
   std::vector<std::string> assets; ///< entries under assets/ (directories excluded)
+  /// Method names given as android:onClick in the compiled XML under res/ (layouts, menus),
+  /// sorted and unique: click handlers the framework calls by name on the activity.
+  std::vector<std::string> xml_click_handlers;
 };
 
-/// Builds the inventory; reads only the first 64 bytes of each native library.
+/// Builds the inventory; reads only the first 64 bytes of each native library, and parses the
+/// compiled XML under res/ for android:onClick handlers (bounded: see limits.hpp).
 /// Oddities (DEX numbering gaps, ELF machine not matching its ABI directory, unreadable
 /// libraries) go to `diags`.
 ApkInventory inventory(const ZipArchive& zip, Diagnostics& diags);

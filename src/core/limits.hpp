@@ -26,6 +26,10 @@ inline constexpr uint32_t kMaxZipNameLength = 4096;
 // --- Binary XML and resources (apk/axml.cpp, apk/arsc.cpp) ---
 inline constexpr uint32_t kMaxXmlDepth = 256;
 inline constexpr uint64_t kMaxXmlNodes = 1'000'000;
+/// Compiled XML under res/ read for android:onClick handlers: larger files are skipped, and
+/// at most this many files are parsed.
+inline constexpr uint64_t kMaxResourceXmlBytes = 4ull << 20;
+inline constexpr uint32_t kMaxResourceXmlFiles = 20'000;
 inline constexpr uint64_t kMaxStringPoolStrings = 4'000'000;
 /// Depth of reference chains followed when resolving @ref -> @ref -> value.
 inline constexpr uint32_t kMaxResourceRefDepth = 16;

@@ -24,6 +24,10 @@ import subprocess
 import sys
 
 
+# Bundled library code (support libraries, AndroidX, Google, Kotlin), not the test app's own.
+LIBRARY_CODE = ("Landroid/support/", "Landroidx/", "Lcom/google/", "Lkotlin/", "Lkotlinx/")
+
+
 def parse_leaks(text):
     """'1' -> 1, '0;0' -> 0, '2 (sendTextMessage + log)' -> 2, '' -> None."""
     m = re.match(r"\s*(\d+(?:\s*;\s*\d+)*)", text)
@@ -94,8 +98,10 @@ def main():
     missing_field = 0
     per_cat = collections.defaultdict(lambda: [0, 0, 0, 0])  # leaky, detected, clean, flagged
     failures = []
+    reachable_detected = 0
     with open(table, "w", encoding="utf-8") as out:
-        out.write("category\tproject\tleaks\tstatus\tcollections\treachable\tpre_consent\tpi_types\n")
+        out.write("category\tproject\tleaks\tstatus\tcollections\treachable\tpre_consent\t"
+                  "app_code\tapp_code_reachable\tpi_types\n")
         for (category, project, path, leaks), (status, report) in zip(rows, results):
             colls = None
             if report is not None:
@@ -104,21 +110,28 @@ def main():
                     missing_field += 1
                     status = "no collections field"
             if colls is None:
-                n = reach = pre = "-"
+                n = reach = pre = own = own_reach = "-"
                 pi = ""
-                found = False
+                found = found_reachable = False
             else:
                 n = len(colls)
                 reach = sum(1 for c in colls if c.get("reachable"))
                 pre = sum(1 for c in colls if c.get("pre_consent"))
-                pi = ",".join(sorted({str(c.get("pi_type")) for c in colls}))
-                found = n > 0
-            out.write("%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n" % (category, project, leaks, status, n,
-                                                          reach, pre, pi))
+                # DroidBench's sources are in the test app's own code, not in the support
+                # libraries it bundles: only those count.
+                mine = [c for c in colls if not str(c.get("caller", "")).startswith(LIBRARY_CODE)]
+                own = len(mine)
+                own_reach = sum(1 for c in mine if c.get("reachable"))
+                pi = ",".join(sorted({str(c.get("pi_type")) for c in mine}))
+                found = own > 0
+                found_reachable = own_reach > 0
+            out.write("%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" % (
+                category, project, leaks, status, n, reach, pre, own, own_reach, pi))
             stats = per_cat[category]
             if leaks > 0:
                 stats[0] += 1
                 stats[1] += found
+                reachable_detected += found_reachable
                 if not found:
                     failures.append("%s/%s: %s" % (category, project,
                                                    status if status != "ok" else "no collection"))
@@ -132,11 +145,13 @@ def main():
     flagged = sum(s[3] for s in per_cat.values())
     print("droidbench: %d apps scanned (%d with leaks, %d without); %d rows skipped%s" % (
         len(rows), leaky, clean, len(skipped), (": " + "; ".join(skipped)) if skipped else ""))
-    print("%-28s %-20s %s" % ("category", "leaky with collection", "no-leak with collection"))
+    print("%-28s %-20s %s" % ("category", "leaky with app-code collection", "no-leak with collection"))
     for cat in sorted(per_cat):
         s = per_cat[cat]
         print("%-28s %-20s %s" % (cat, share(s[1], s[0]), share(s[3], s[2])))
     print("%-28s %-20s %s" % ("all", share(detected, leaky), share(flagged, clean)))
+    print("apps with leaks whose app-code collection is also reachable from an entry point: %s"
+          % share(reachable_detected, leaky))
     print("table: %s" % table)
 
     if missing_field:
