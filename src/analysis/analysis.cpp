@@ -34,6 +34,7 @@ enum class Via : uint8_t {
   kStartActivity,
   kStartService,
   kStartReceiver,
+  kReflection,
 };
 
 const char* via_name(Via v) {
@@ -49,6 +50,7 @@ const char* via_name(Via v) {
     case Via::kStartActivity: return "start_activity";
     case Via::kStartService: return "start_service";
     case Via::kStartReceiver: return "start_receiver";
+    case Via::kReflection: return "reflection";
   }
   return "unknown";
 }
@@ -64,6 +66,8 @@ Via via_of(CallbackKind k) {
 // Opcodes used below (dalvik-bytecode table).
 constexpr uint8_t kOpMove = 0x01, kOpMoveFrom16 = 0x02, kOpMove16 = 0x03;
 constexpr uint8_t kOpMoveResult = 0x0a, kOpConstString = 0x1a, kOpConstStringJumbo = 0x1b;
+constexpr uint8_t kOpMoveObject = 0x07, kOpMoveObjectFrom16 = 0x08, kOpMoveObject16 = 0x09;
+constexpr uint8_t kOpMoveResultObject = 0x0c, kOpConst = 0x14, kOpConstHigh16 = 0x15;
 constexpr uint8_t kOpConstClass = 0x1c, kOpNewInstance = 0x22;
 constexpr uint8_t kOpIfEqz = 0x38, kOpIfNez = 0x39;
 constexpr uint8_t kOpReturn = 0x0f;
@@ -120,6 +124,8 @@ struct Catalog {
   std::unordered_map<std::string_view, uint32_t> method_api; // full descriptor -> api
   std::unordered_map<std::string_view, uint32_t> field_api;
   std::unordered_set<std::string_view> api_classes; // descriptors with catalog members
+  std::unordered_map<std::string_view, uint32_t> password_getters; // text getters
+  std::unordered_set<std::string_view> password_classes;
   std::vector<std::pair<std::string_view, uint32_t>> uris;
   std::unordered_map<std::string_view, uint32_t> actions, settings_keys;
   std::unordered_map<std::string, std::vector<uint32_t>> by_member;    // member name -> apis
@@ -156,6 +162,10 @@ struct Catalog {
           by_class_desc[cls].push_back(i);
           break;
         }
+        case ApiKind::kPasswordField:
+          password_getters.emplace(a.target, i);
+          password_classes.insert(std::string_view(a.target).substr(0, a.target.find("->")));
+          break;
         case ApiKind::kContentUri: uris.emplace_back(a.target, i); break;
         case ApiKind::kIntentAction: actions.emplace(a.target, i); break;
         case ApiKind::kSettingsKey: settings_keys.emplace(a.target, i); break;
@@ -192,15 +202,17 @@ struct Catalog {
 
 /// What a method reference in one DEX file means to the analyses.
 struct RefInfo {
-  int32_t api = -1;     ///< catalog method api
-  int32_t consent = -1; ///< consent signal (storage_read or sdk_switch)
-  int32_t start = -1;   ///< component start by name
+  int32_t api = -1;      ///< catalog method api
+  int32_t consent = -1;  ///< consent signal (storage_read or sdk_switch)
+  int32_t start = -1;    ///< component start by name
+  int32_t password = -1; ///< text getter of a password field (password_field api)
   uint8_t flags = 0;
 };
 constexpr uint8_t kRefReflection = 1;   // Class.forName / getMethod / getDeclaredMethod / ...
 constexpr uint8_t kRefSettings = 2;     // Settings.{Secure,System,Global}.get*
 constexpr uint8_t kRefExternalPkg = 4;  // ComponentName(String,String), setClassName, ...
 constexpr uint8_t kRefLaunchIntent = 8; // PackageManager.getLaunchIntentForPackage
+constexpr uint8_t kRefFindView = 16;    // findViewById(int)
 
 /// What a string constant means.
 struct StringFact {
@@ -249,8 +261,12 @@ class DexLookups {
       r.flags |= kRefExternalPkg;
     }
     if (n == "getLaunchIntentForPackage") r.flags |= kRefLaunchIntent;
-    if (cat_.api_classes.count(c) != 0 || cat_.consent_classes.count(c) != 0) {
+    if (n == "findViewById") r.flags |= kRefFindView;
+    if (cat_.api_classes.count(c) != 0 || cat_.consent_classes.count(c) != 0 ||
+        cat_.password_classes.count(c) != 0) {
       std::string full = file_.pretty_method(dex::MethodIdx(method_idx));
+      auto pw = cat_.password_getters.find(full);
+      if (pw != cat_.password_getters.end()) r.password = static_cast<int32_t>(pw->second);
       if (cat_.api_classes.count(c) != 0) {
         auto it = cat_.method_api.find(full);
         if (it != cat_.method_api.end()) r.api = static_cast<int32_t>(it->second);
@@ -333,7 +349,7 @@ class DexLookups {
   const dex::DexFile& file() const { return file_; }
 
  private:
-  static constexpr RefInfo kUnknownRef{-1, -1, -1, 0xff};
+  static constexpr RefInfo kUnknownRef{-1, -1, -1, -1, 0xff};
   static inline const RefInfo kEmptyRef{};
   const dex::DexFile& file_;
   const Catalog& cat_;
@@ -353,7 +369,8 @@ enum class SiteKind : uint8_t {
   kContentUri,
   kSettingsKey,
   kIntentAction,
-  kReflection
+  kReflection,
+  kPasswordField,
 };
 
 const char* site_kind_name(SiteKind k) {
@@ -364,6 +381,7 @@ const char* site_kind_name(SiteKind k) {
     case SiteKind::kSettingsKey: return "settings_key";
     case SiteKind::kIntentAction: return "intent_action";
     case SiteKind::kReflection: return "reflection";
+    case SiteKind::kPasswordField: return "password_field";
   }
   return "unknown";
 }
@@ -513,6 +531,15 @@ void Analyzer::sweep_method(MethodId m, const dex::CodeItem& code, DexLookups& l
   const dex::DexFile& file = lk.file();
   thread_local std::vector<int32_t> reg_string;
   reg_string.assign(code.registers_size, -1);
+  // Password fields: a layout id of a password input → findViewById → (check-cast) → getText.
+  const bool track_views = !inventory_.password_view_ids.empty();
+  thread_local std::vector<int64_t> reg_literal;
+  thread_local std::vector<uint8_t> reg_password;
+  if (track_views) {
+    reg_literal.assign(code.registers_size, -1);
+    reg_password.assign(code.registers_size, 0);
+  }
+  bool pending_view = false;
   bool reflection = false, settings = false, consent_read = false;
   struct Pending {
     uint32_t pc;
@@ -523,6 +550,34 @@ void Analyzer::sweep_method(MethodId m, const dex::CodeItem& code, DexLookups& l
   dex::Instruction insn;
   for (dex::InstructionIterator it(code.insns); it.next(insn);) {
     const uint8_t op = insn.opcode;
+    if (track_views) {
+      const bool view = pending_view;
+      pending_view = false;
+      if (op == kOpMoveResultObject && insn.a < reg_password.size()) {
+        reg_password[insn.a] = view ? 1 : 0;
+      } else if ((op == kOpConst || op == kOpConstHigh16) && insn.a < reg_literal.size()) {
+        reg_literal[insn.a] = static_cast<uint32_t>(insn.literal);
+      } else if ((op == kOpMoveObject || op == kOpMoveObjectFrom16 || op == kOpMoveObject16) &&
+                 insn.a < reg_password.size() && insn.b < reg_password.size()) {
+        reg_password[insn.a] = reg_password[insn.b];
+      } else if (is_invoke_op(op)) {
+        const RefInfo& r = lk.ref(insn.index);
+        if ((r.flags & kRefFindView) != 0 && insn.register_count() >= 2) {
+          const uint32_t reg = insn.register_at(insn.register_count() - 1);
+          pending_view = reg < reg_literal.size() && reg_literal[reg] >= 0 &&
+                         std::binary_search(inventory_.password_view_ids.begin(),
+                                            inventory_.password_view_ids.end(),
+                                            static_cast<uint32_t>(reg_literal[reg]));
+        }
+        if (r.password >= 0 && insn.register_count() >= 1) {
+          const uint32_t reg = insn.register_at(0);
+          if (reg < reg_password.size() && reg_password[reg]) {
+            sites_.push_back(
+                {m, insn.pc, static_cast<uint32_t>(r.password), SiteKind::kPasswordField});
+          }
+        }
+      }
+    }
     if (op == kOpConstString || op == kOpConstStringJumbo) {
       if (insn.a < reg_string.size()) reg_string[insn.a] = static_cast<int32_t>(insn.index);
       const StringFact* f = lk.string(insn.index);
@@ -728,6 +783,27 @@ void Analyzer::build_entries() {
       }
     }
   }
+  // Classes the layouts make the framework instantiate (fragments, custom views): their
+  // callbacks run once the layout is shown — UI ones are user-driven, the others are
+  // reachable but not counted as start-up (which layout a start-up screen shows is not
+  // resolved).
+  for (const std::string& name : inventory_.xml_classes) {
+    const ClassId c = program_->find_class(java_to_descriptor(name));
+    if (c == kNone) continue;
+    program_->mark_instantiated(c);
+    ComponentRef ref;
+    ref.kind = "layout";
+    ref.name = name;
+    ref.cls = c;
+    const uint32_t idx = static_cast<uint32_t>(components_.size());
+    components_.push_back(std::move(ref));
+    const MethodId init = program_->find_declared(
+        c, "<init>", "(Landroid/content/Context;Landroid/util/AttributeSet;)V");
+    if (init != kNone) later.push_back({init, "component", idx, false});
+    for (const auto& [m, via] : callbacks_of(c)) {
+      later.push_back({m, via == Via::kUi ? "ui_callback" : "component", idx, false});
+    }
+  }
   // Click handlers named in layout XML (android:onClick): called on the activity when the
   // user taps the view — user-driven entry points, never pre-consent.
   for (uint32_t i = 0; i < components_.size(); ++i) {
@@ -809,6 +885,8 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
   std::vector<uint32_t> pcs; // instruction starts, for the guard analysis
   std::vector<ClassId> const_classes;
   std::vector<ClassId> named_classes;
+  std::vector<uint32_t> strings; // string constants (reflective targets)
+  bool reflective = false;
   std::vector<std::string> foreign_packages;
   std::vector<Via> start_kinds;
   std::vector<std::string> timed_kinds;
@@ -843,6 +921,7 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
     if (op == kOpConstString || op == kOpConstStringJumbo) {
       if (insn.a < reg_string.size()) reg_string[insn.a] = static_cast<int32_t>(insn.index);
       if (insn.a < reg_consent.size()) reg_consent[insn.a] = 0;
+      if (strings.size() < 256) strings.push_back(insn.index);
       const StringFact* f = lk.string(insn.index);
       if (f != nullptr && f->app_class != kNone) named_classes.push_back(f->app_class);
       continue;
@@ -889,6 +968,7 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
       const ClassId c = program_->method(targets.front()).cls;
       if (c != mi.cls) add_clinit(c, insn.pc, out);
     }
+    if ((r.flags & kRefReflection) != 0) reflective = true;
     if ((r.flags & (kRefExternalPkg | kRefLaunchIntent)) != 0 && manifest_ != nullptr) {
       // Package names passed to ComponentName/setClassName/setPackage/getLaunchIntentFor-
       // Package that are not this app's: an explicit start of another app.
@@ -932,6 +1012,29 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
     }
   }
 
+  // Reflective calls of the app's own methods: a method name given as a string constant, on
+  // a class named in this method (const-class or class-name string) or on this class.
+  if (reflective && !strings.empty()) {
+    std::vector<ClassId> named = const_classes;
+    named.insert(named.end(), named_classes.begin(), named_classes.end());
+    named.push_back(mi.cls);
+    std::sort(named.begin(), named.end());
+    named.erase(std::unique(named.begin(), named.end()), named.end());
+    for (ClassId c : named) {
+      const ClassInfo& ci = program_->cls(c);
+      for (uint32_t k = 0; k < ci.method_count; ++k) {
+        const MethodId t = ci.first_method + k;
+        const std::string_view tn = program_->method(t).name;
+        for (uint32_t sidx : strings) {
+          auto sv = file.string(dex::StringIdx(sidx));
+          if (sv && *sv == tn) {
+            out.push_back({t, 0, Via::kReflection, false});
+            break;
+          }
+        }
+      }
+    }
+  }
   // Component starts with a target named in this method (const-class or class-name string).
   std::vector<StartRef> starts;
   if (!start_kinds.empty()) {

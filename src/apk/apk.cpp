@@ -102,19 +102,55 @@ NativeLib read_native(const ZipArchive& zip, const ZipEntry& e, std::string_view
 
 } // namespace
 
-/// android:onClick values of every element of a compiled XML document.
-void collect_click_handlers(const XmlElement& e, std::vector<std::string>& out, int depth) {
-  constexpr uint32_t kOnClickAttr = 0x0101026f; // android:onClick
-  if (const XmlAttribute* a = e.find_android(kOnClickAttr, "onClick")) {
-    std::string v = a->text();
-    if (!v.empty() && v.size() < 256) out.push_back(std::move(v));
-  }
-  if (depth > 256) return;
-  for (const XmlElement& c : e.children) collect_click_handlers(c, out, depth + 1);
+/// True for android:inputType values whose variation is a password (InputType constants:
+/// class TEXT 0x1 with variations PASSWORD 0x80, VISIBLE_PASSWORD 0x90, WEB_PASSWORD 0xe0;
+/// class NUMBER 0x2 with variation PASSWORD 0x10).
+bool password_input_type(uint32_t v) {
+  const uint32_t cls = v & 0xf, variation = v & 0xff0;
+  return (cls == 1 && (variation == 0x80 || variation == 0x90 || variation == 0xe0)) ||
+         (cls == 2 && variation == 0x10);
 }
 
-std::vector<std::string> xml_click_handlers(const ZipArchive& zip) {
-  std::vector<std::string> out;
+/// android:onClick values and password fields' ids of every element of a compiled XML document.
+void collect_layout_facts(const XmlElement& e, ApkInventory& inv, int depth) {
+  constexpr uint32_t kOnClickAttr = 0x0101026f;   // android:onClick
+  constexpr uint32_t kIdAttr = 0x010100d0;        // android:id
+  constexpr uint32_t kInputTypeAttr = 0x01010220; // android:inputType
+  constexpr uint32_t kPasswordAttr = 0x0101015c;  // android:password
+  if (const XmlAttribute* a = e.find_android(kOnClickAttr, "onClick")) {
+    std::string v = a->text();
+    if (!v.empty() && v.size() < 256) inv.xml_click_handlers.push_back(std::move(v));
+  }
+  const XmlAttribute* input = e.find_android(kInputTypeAttr, "inputType");
+  const XmlAttribute* password = e.find_android(kPasswordAttr, "password");
+  const bool is_password =
+      (input != nullptr && input->value.is_int() && password_input_type(input->value.data)) ||
+      (password != nullptr && password->value.type == 0x12 /*boolean*/ &&
+       password->value.data != 0);
+  if (is_password) {
+    const XmlAttribute* id = e.find_android(kIdAttr, "id");
+    if (id != nullptr && id->value.is_reference() && id->value.data != 0) {
+      inv.password_view_ids.push_back(id->value.data);
+    }
+  }
+  if (e.name.find('.') != std::string::npos && e.name.size() < 512) {
+    inv.xml_classes.push_back(e.name);
+  }
+  if (e.name == "fragment" || e.name == "view" ||
+      e.name == "androidx.fragment.app.FragmentContainerView") {
+    constexpr uint32_t kNameAttr = 0x01010003; // android:name
+    const XmlAttribute* n = e.find_android(kNameAttr, "name");
+    if (n == nullptr) n = e.find_by_name("", "class");
+    if (n != nullptr) {
+      std::string v = n->text();
+      if (!v.empty() && v.size() < 512) inv.xml_classes.push_back(std::move(v));
+    }
+  }
+  if (depth > 256) return;
+  for (const XmlElement& c : e.children) collect_layout_facts(c, inv, depth + 1);
+}
+
+void layout_facts(const ZipArchive& zip, ApkInventory& inv) {
   size_t parsed = 0;
   for (const ZipEntry& e : zip.entries()) {
     if (!starts_with(e.name, "res/") || !ends_with(e.name, ".xml")) continue;
@@ -126,11 +162,17 @@ std::vector<std::string> xml_click_handlers(const ZipArchive& zip) {
     Diagnostics quiet;
     auto doc = parse_axml(data->data, quiet, e.name);
     if (!doc) continue;
-    for (const XmlElement& root : doc->roots) collect_click_handlers(root, out, 0);
+    for (const XmlElement& root : doc->roots) collect_layout_facts(root, inv, 0);
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  auto& names = inv.xml_click_handlers;
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  auto& classes = inv.xml_classes;
+  std::sort(classes.begin(), classes.end());
+  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+  auto& ids = inv.password_view_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 }
 
 ApkInventory inventory(const ZipArchive& zip, Diagnostics& diags) {
@@ -159,7 +201,7 @@ ApkInventory inventory(const ZipArchive& zip, Diagnostics& diags) {
     inv.files.push_back(std::move(f));
   }
 
-  inv.xml_click_handlers = xml_click_handlers(zip);
+  layout_facts(zip, inv);
 
   // Android loads classes.dex, classes2.dex, ... and stops at the first missing one.
   std::sort(dex_numbers.begin(), dex_numbers.end());

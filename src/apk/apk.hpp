@@ -43,6 +43,13 @@ struct ApkInventory {
   /// Method names given as android:onClick in the compiled XML under res/ (layouts, menus),
   /// sorted and unique: click handlers the framework calls by name on the activity.
   std::vector<std::string> xml_click_handlers;
+  /// android:id resource ids of input fields the same XML marks as passwords
+  /// (android:inputType textPassword / textVisiblePassword / textWebPassword / numberPassword,
+  /// or android:password="true"), sorted and unique.
+  std::vector<uint32_t> password_view_ids;
+  /// Classes the same XML makes the framework instantiate: custom views (elements named by a
+  /// fully-qualified class) and fragments (<fragment android:name|class>), sorted and unique.
+  std::vector<std::string> xml_classes;
 };
 
 /// Builds the inventory; reads only the first 64 bytes of each native library, and parses the

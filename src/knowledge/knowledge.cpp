@@ -490,6 +490,7 @@ const char* to_string(ApiKind kind) {
     case ApiKind::kContentUri: return "content_uri";
     case ApiKind::kSettingsKey: return "settings_key";
     case ApiKind::kIntentAction: return "intent_action";
+    case ApiKind::kPasswordField: return "password_field";
   }
   return "unknown";
 }
@@ -572,9 +573,11 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
         a.id = id;
         a.kind = enum_field(r, "kind",
                             {ApiKind::kMethod, ApiKind::kField, ApiKind::kContentUri,
-                             ApiKind::kSettingsKey, ApiKind::kIntentAction});
+                             ApiKind::kSettingsKey, ApiKind::kIntentAction,
+                             ApiKind::kPasswordField});
         a.target = r.str("target");
-        if (a.kind == ApiKind::kMethod && !parse_method_descriptor(a.target)) {
+        if ((a.kind == ApiKind::kMethod || a.kind == ApiKind::kPasswordField) &&
+            !parse_method_descriptor(a.target)) {
           r.fail("target", "'" + a.target + "' is not a DEX method descriptor");
         }
         if (a.kind == ApiKind::kField && !valid_field_descriptor(a.target)) {

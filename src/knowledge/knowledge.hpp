@@ -46,7 +46,11 @@ struct Permission {
   std::vector<std::string> sources;
 };
 
-enum class ApiKind { kMethod, kField, kContentUri, kSettingsKey, kIntentAction };
+/// kPasswordField: the target is a text getter (DEX method descriptor) whose result is PI when
+/// called on an input field the app's layouts mark as a password (android:inputType
+/// textPassword / textVisiblePassword / textWebPassword / numberPassword, or
+/// android:password="true").
+enum class ApiKind { kMethod, kField, kContentUri, kSettingsKey, kIntentAction, kPasswordField };
 const char* to_string(ApiKind kind);
 
 struct Api {
