@@ -108,6 +108,43 @@ std::string render_text(const engine::ScanResult& r, bool include_timings) {
              std::to_string(d.instructions) + " instructions" +
              (d.error.empty() ? std::string() : "  ERROR: " + d.error));
   }
+  if (r.analysis) {
+    const analysis::AnalysisResult& a = *r.analysis;
+    for (const auto& p : a.packers) {
+      line(out, "\n  PACKED       %s\n",
+           p.packer->name_en + " (" + p.packer->vendor +
+               "): the protected code is not visible to static analysis");
+    }
+    line(out, "\n  sdks (%s)\n", std::to_string(a.sdks.size()));
+    for (const auto& s : a.sdks) {
+      std::string pis;
+      for (const auto& p : s.pi_types) pis += (pis.empty() ? "" : ", ") + p;
+      line(out, "    %s\n",
+           s.detected.sdk->id + "  " + s.detected.sdk->name_zh + " / " + s.detected.sdk->name_en +
+               (pis.empty() ? std::string("  (no collection seen)") : "  collects: " + pis));
+    }
+    size_t reachable = 0, pre = 0;
+    for (const auto& c : a.collections) {
+      reachable += c.reachable ? 1 : 0;
+      pre += c.pre_consent ? 1 : 0;
+    }
+    line(out, "\n  collections (%s)\n",
+         std::to_string(a.collections.size()) + ", " + std::to_string(reachable) + " reachable, " +
+             std::to_string(pre) + " before consent");
+    for (const auto& c : a.collections) {
+      if (!c.pre_consent) continue;
+      line(out, "    PRE-CONSENT %s\n",
+           c.pi_type + " by " + c.party + " via " + c.api + " in " + c.caller + " (from " +
+               c.entry.kind + ")");
+    }
+    for (const auto& s : a.self_starts) {
+      std::string starts;
+      for (const auto& x : s.starts) starts += (starts.empty() ? "" : ", ") + x;
+      line(out, "  self-start   %s\n",
+           s.kind + " " + (s.component.empty() ? s.method : s.component) +
+               (starts.empty() ? std::string() : " -> " + starts));
+    }
+  }
   if (!r.diagnostics.empty()) {
     line(out, "\n  diagnostics (%s)\n",
          std::to_string(r.diagnostics.items().size() + r.diagnostics.dropped()));
@@ -120,7 +157,7 @@ std::string render_text(const engine::ScanResult& r, bool include_timings) {
     out += "\n  timings\n";
     for (const auto& t : r.timings) {
       char buf[128];
-      std::snprintf(buf, sizeof buf, "    %-10s %8.2f ms\n", t.stage.c_str(), t.milliseconds);
+      std::snprintf(buf, sizeof buf, "    %-18s %8.2f ms\n", t.stage.c_str(), t.milliseconds);
       out += buf;
     }
   }

@@ -146,6 +146,29 @@ TEST(Cli, OutputIsReproducible) {
   EXPECT_EQ(a.out, b.out);
 }
 
+TEST(Cli, AnalysisOfARealAppIsReproducible) {
+  // Hash maps are used throughout the analysis; none of their orders may leak into reports.
+  const std::string apk = test::corpus_dir() + "/bugly/apks/BuglyHotfixDemo-tinker1.9.14.apk";
+  CliRun a = run("scan " + apk);
+  CliRun b = run("scan " + apk);
+  ASSERT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  json j = json::parse(a.out);
+  ASSERT_TRUE(j["analysis"].is_object());
+  EXPECT_GT(j["analysis"]["reachable_methods"].get<int>(), 0);
+  std::vector<std::string> ids;
+  for (const auto& s : j["sdks"]) ids.push_back(s["id"].get<std::string>());
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "tencent_bugly"), ids.end());
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "tencent_tinker"), ids.end());
+}
+
+TEST(Cli, TextReportSummarisesTheAnalysis) {
+  CliRun r = run("scan --format text " + test::fixtures_dir() + "/apk/an_provider.apk");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("before consent"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PRE-CONSENT device_imei by app"), std::string::npos) << r.out;
+}
+
 TEST(Cli, TextFormatAndOutputFile) {
   std::string out = ::testing::TempDir() + "/hello_report.txt";
   CliRun r = run("scan " + hello() + " --format text -o " + out);
