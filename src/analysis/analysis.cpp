@@ -70,7 +70,6 @@ constexpr uint8_t kOpMoveObject = 0x07, kOpMoveObjectFrom16 = 0x08, kOpMoveObjec
 constexpr uint8_t kOpMoveResultObject = 0x0c, kOpConst = 0x14, kOpConstHigh16 = 0x15;
 constexpr uint8_t kOpConstClass = 0x1c, kOpNewInstance = 0x22;
 constexpr uint8_t kOpIfEqz = 0x38, kOpIfNez = 0x39;
-constexpr uint8_t kOpReturn = 0x0f;
 
 bool is_static_field_op(uint8_t op) { return op >= 0x60 && op <= 0x6d; }
 bool is_field_op(uint8_t op) { return op >= 0x52 && op <= 0x6d; }
