@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -70,6 +71,17 @@ constexpr uint8_t kOpMoveObject = 0x07, kOpMoveObjectFrom16 = 0x08, kOpMoveObjec
 constexpr uint8_t kOpMoveResultObject = 0x0c, kOpConst = 0x14, kOpConstHigh16 = 0x15;
 constexpr uint8_t kOpConstClass = 0x1c, kOpNewInstance = 0x22;
 constexpr uint8_t kOpIfEqz = 0x38, kOpIfNez = 0x39;
+
+/// Instructions that write register vA (dalvik-bytecode table): moves and move-results,
+/// constants, check-cast/instance-of/array-length/new-*, compares, aget/iget/sget, unary and
+/// binary operations. A tracked fact about vA (string constant, consent flag, ...) ends there.
+bool writes_register_a(uint8_t op) {
+  return (op >= 0x01 && op <= 0x0d) || (op >= 0x12 && op <= 0x1c) || (op >= 0x1f && op <= 0x23) ||
+         (op >= 0x2d && op <= 0x31) || (op >= 0x44 && op <= 0x4a) || (op >= 0x52 && op <= 0x58) ||
+         (op >= 0x60 && op <= 0x66) || (op >= 0x7b && op <= 0xe2);
+}
+bool is_move(uint8_t op) { return op >= 0x01 && op <= 0x09; }
+constexpr uint8_t kOpCheckCast = 0x1f;
 
 bool is_static_field_op(uint8_t op) { return op >= 0x60 && op <= 0x6d; }
 bool is_field_op(uint8_t op) { return op >= 0x52 && op <= 0x6d; }
@@ -241,7 +253,9 @@ class DexLookups {
     auto name = file_.string(mid->name);
     if (!cls || !name) return r;
     auto st = cat_.starts.find(*name);
-    if (st != cat_.starts.end()) r.start = static_cast<int32_t>(st->second);
+    if (st != cat_.starts.end() && takes_intent(mid->proto)) {
+      r.start = static_cast<int32_t>(st->second);
+    }
     const std::string_view c = *cls;
     const std::string_view n = *name;
     if (c == "Ljava/lang/Class;" &&
@@ -348,6 +362,22 @@ class DexLookups {
   const dex::DexFile& file() const { return file_; }
 
  private:
+  /// Start names are generic ("set", "schedule", "getActivity"): a call only starts a
+  /// component when it passes an Intent, a PendingIntent or a JobInfo (knowledge/README.md).
+  bool takes_intent(dex::ProtoIdx proto) const {
+    auto params = file_.proto_parameters(proto);
+    if (!params) return false;
+    for (uint32_t i = 0; i < params->size(); ++i) {
+      auto t = file_.type_descriptor((*params)[i]);
+      if (!t) continue;
+      if (*t == "Landroid/content/Intent;" || *t == "[Landroid/content/Intent;" ||
+          *t == "Landroid/app/PendingIntent;" || *t == "Landroid/app/job/JobInfo;") {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static constexpr RefInfo kUnknownRef{-1, -1, -1, -1, 0xff};
   static inline const RefInfo kEmptyRef{};
   const dex::DexFile& file_;
@@ -549,6 +579,16 @@ void Analyzer::sweep_method(MethodId m, const dex::CodeItem& code, DexLookups& l
   dex::Instruction insn;
   for (dex::InstructionIterator it(code.insns); it.next(insn);) {
     const uint8_t op = insn.opcode;
+    if (writes_register_a(op) && insn.a < reg_string.size()) {
+      // The written register loses what it held (a move copies it instead); check-cast
+      // keeps the same object.
+      const bool copy = is_move(op) && insn.b < reg_string.size();
+      reg_string[insn.a] = copy ? reg_string[insn.b] : -1;
+      if (track_views) {
+        reg_literal[insn.a] = copy ? reg_literal[insn.b] : -1;
+        if (op != kOpCheckCast) reg_password[insn.a] = copy ? reg_password[insn.b] : 0;
+      }
+    }
     if (track_views) {
       const bool view = pending_view;
       pending_view = false;
@@ -770,7 +810,7 @@ void Analyzer::build_entries() {
       } else if (c.kind == "activity" && c.launcher && startup) {
         kind = "launcher";
         pre = true;
-      } else if (c.kind == "receiver" && !c.system_actions.empty()) {
+      } else if (c.kind == "receiver" && !c.system_actions.empty() && startup) {
         kind = c.boot ? "boot_receiver" : "system_receiver";
         pre = true;
       } else {
@@ -780,6 +820,18 @@ void Analyzer::build_entries() {
         EntryPoint e{m, kind, i, pre};
         (pre ? entries_ : later).push_back(std::move(e));
       }
+    }
+  }
+  // Callbacks the framework calls on the components themselves (an activity that is its own
+  // click listener, an Application registering activity-lifecycle callbacks on itself, an
+  // activity's menu and key handlers): reachable, never start-up.
+  const size_t manifest_components = components_.size();
+  for (uint32_t i = 0; i < manifest_components; ++i) {
+    const ComponentRef& c = components_[i];
+    for (const auto& [m, via] : callbacks_of(c.cls)) {
+      later.push_back(
+          {m, via == Via::kUi ? "ui_callback" : (c.exported ? "exported_component" : "component"),
+           i, false});
     }
   }
   // Classes the layouts make the framework instantiate (fragments, custom views): their
@@ -809,8 +861,11 @@ void Analyzer::build_entries() {
     const ComponentRef& c = components_[i];
     if (c.kind != "activity") continue;
     for (const std::string& name : inventory_.xml_click_handlers) {
-      const MethodId m = program_->resolve_up(c.cls, name, "(Landroid/view/View;)V");
-      if (m != kNone) later.push_back({m, "ui_callback", i, false});
+      // Views call (View)V on the activity; menu items call (MenuItem)Z.
+      for (const char* sig : {"(Landroid/view/View;)V", "(Landroid/view/MenuItem;)Z"}) {
+        const MethodId m = program_->resolve_up(c.cls, name, sig);
+        if (m != kNone) later.push_back({m, "ui_callback", i, false});
+      }
     }
   }
   for (auto& e : later) entries_.push_back(std::move(e));
@@ -858,7 +913,27 @@ const std::vector<Edge>& Analyzer::edges(MethodId m) {
     edge_lists_.emplace_back();
     edge_slot_[m] = static_cast<uint32_t>(edge_lists_.size());
     std::vector<Edge> out;
-    expand(m, out);
+    if (edges_total_ < kMaxEdges) {
+      expand(m, out);
+      // One edge per target, kind and guard (the pc only mattered for the guard).
+      std::sort(out.begin(), out.end(), [](const Edge& a, const Edge& b) {
+        return std::tie(a.target, a.via, a.guarded) < std::tie(b.target, b.via, b.guarded);
+      });
+      out.erase(std::unique(out.begin(), out.end(),
+                            [](const Edge& a, const Edge& b) {
+                              return a.target == b.target && a.via == b.via &&
+                                     a.guarded == b.guarded;
+                            }),
+                out.end());
+      edges_total_ += out.size();
+    }
+    if (edges_total_ >= kMaxEdges && !edge_limit_hit_) {
+      edge_limit_hit_ = true;
+      diags_.add(Severity::kWarning, "analysis.limit", "call graph",
+                 "the call graph reached " + std::to_string(kMaxEdges) +
+                     " edges; methods not expanded by then are treated as calling nothing, so "
+                     "some code may be reported unreachable (analysis.complete is false)");
+    }
     edge_lists_[edge_slot_[m] - 1] = std::move(out);
   }
   return edge_lists_[edge_slot_[m] - 1];
@@ -887,7 +962,8 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
   std::vector<uint32_t> strings; // string constants (reflective targets)
   bool reflective = false;
   std::vector<std::string> foreign_packages;
-  std::vector<Via> start_kinds;
+  std::vector<std::pair<Via, uint32_t>> start_kinds; // kind of start, pc of the call
+  uint32_t reflective_pc = 0;
   std::vector<std::string> timed_kinds;
   struct SwitchAt {
     uint32_t pc;
@@ -901,6 +977,11 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
     pcs.push_back(insn.pc);
     const int32_t pending = last_consent;
     last_consent = -1;
+    if (writes_register_a(op) && insn.a < reg_string.size()) {
+      const bool copy = is_move(op) && insn.b < reg_string.size();
+      reg_string[insn.a] = copy ? reg_string[insn.b] : -1;
+      reg_consent[insn.a] = copy ? reg_consent[insn.b] : 0;
+    }
     if (op == kOpMoveResult) {
       if (insn.a < reg_consent.size()) reg_consent[insn.a] = pending == 1 ? 1 : 0;
       continue;
@@ -960,14 +1041,23 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
     const Via via = is_static_invoke(op) ? Via::kStatic : dispatch ? Via::kVirtual : Via::kDirect;
     const auto& targets = program_->invoke_targets(mi.dex, dex::MethodIdx(insn.index), dispatch);
     for (MethodId t : targets) {
-      out.push_back({t, insn.pc, via, false});
       if (consent_getter_[t]) last_consent = 1;
+    }
+    // Bounded within one method too: huge fan-outs (an interface with thousands of
+    // implementations called from many sites) stop at the budget.
+    if (edges_total_ + out.size() + targets.size() <= kMaxEdges) {
+      for (MethodId t : targets) out.push_back({t, insn.pc, via, false});
+    } else {
+      edges_total_ = kMaxEdges;
     }
     if (is_static_invoke(op) && !targets.empty()) {
       const ClassId c = program_->method(targets.front()).cls;
       if (c != mi.cls) add_clinit(c, insn.pc, out);
     }
-    if ((r.flags & kRefReflection) != 0) reflective = true;
+    if ((r.flags & kRefReflection) != 0 && !reflective) {
+      reflective = true;
+      reflective_pc = insn.pc;
+    }
     if ((r.flags & (kRefExternalPkg | kRefLaunchIntent)) != 0 && manifest_ != nullptr) {
       // Package names passed to ComponentName/setClassName/setPackage/getLaunchIntentFor-
       // Package that are not this app's: an explicit start of another app.
@@ -986,12 +1076,12 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
         foreign_packages.emplace_back(*str);
       }
     }
-    if ((r.flags & kRefLaunchIntent) != 0) start_kinds.push_back(Via::kStartActivity);
+    if ((r.flags & kRefLaunchIntent) != 0) start_kinds.push_back({Via::kStartActivity, insn.pc});
     if (r.start >= 0) {
       const auto& st = k_.component_starts()[static_cast<size_t>(r.start)];
-      if (st.component == "activity") start_kinds.push_back(Via::kStartActivity);
-      if (st.component == "service") start_kinds.push_back(Via::kStartService);
-      if (st.component == "receiver") start_kinds.push_back(Via::kStartReceiver);
+      if (st.component == "activity") start_kinds.push_back({Via::kStartActivity, insn.pc});
+      if (st.component == "service") start_kinds.push_back({Via::kStartService, insn.pc});
+      if (st.component == "receiver") start_kinds.push_back({Via::kStartReceiver, insn.pc});
       if (st.component == "alarm" || st.component == "job") timed_kinds.push_back(st.component);
     }
     if (r.consent >= 0) {
@@ -1019,17 +1109,17 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
     named.push_back(mi.cls);
     std::sort(named.begin(), named.end());
     named.erase(std::unique(named.begin(), named.end()), named.end());
+    if (named.size() > 64) named.resize(64); // bounded work on registry-style methods
+    std::unordered_set<std::string_view> names;
+    for (uint32_t sidx : strings) {
+      if (auto sv = file.string(dex::StringIdx(sidx))) names.insert(*sv);
+    }
     for (ClassId c : named) {
       const ClassInfo& ci = program_->cls(c);
       for (uint32_t k = 0; k < ci.method_count; ++k) {
         const MethodId t = ci.first_method + k;
-        const std::string_view tn = program_->method(t).name;
-        for (uint32_t sidx : strings) {
-          auto sv = file.string(dex::StringIdx(sidx));
-          if (sv && *sv == tn) {
-            out.push_back({t, 0, Via::kReflection, false});
-            break;
-          }
+        if (names.count(program_->method(t).name) != 0) {
+          out.push_back({t, reflective_pc, Via::kReflection, false});
         }
       }
     }
@@ -1050,14 +1140,18 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
                 : comp.kind == "service"  ? Via::kStartService
                 : comp.kind == "receiver" ? Via::kStartReceiver
                                           : Via::kNone;
-        if (v == Via::kNone ||
-            std::find(start_kinds.begin(), start_kinds.end(), v) == start_kinds.end()) {
-          continue;
-        }
-        starts.push_back({c, v});
+        if (v == Via::kNone) continue;
         std::vector<MethodId> ms;
-        startup_methods(comp, true, ms);
-        for (MethodId t : ms) out.push_back({t, 0, v, false});
+        bool started = false;
+        // One edge per start call of that kind, at the call's pc: a start guarded by a
+        // consent check guards the started component too.
+        for (const auto& [kind, pc] : start_kinds) {
+          if (kind != v) continue;
+          if (!started) startup_methods(comp, true, ms);
+          started = true;
+          for (MethodId t : ms) out.push_back({t, pc, v, false});
+        }
+        if (started) starts.push_back({c, v});
       }
     }
   }
@@ -1101,16 +1195,38 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
         work.push_back(f->second);
       }
     };
-    // Exception handlers of each try range.
-    std::vector<std::pair<std::pair<uint32_t, uint32_t>, std::vector<uint32_t>>> tries;
+    // Consent branches by instruction index (0 = none, 1 = true jumps, 2 = true falls through).
+    std::vector<uint8_t> branch_at(pcs.size(), 0);
+    for (const Branch& b : branches) {
+      auto f = at.find(b.pc);
+      if (f != at.end()) branch_at[f->second] = b.true_is_jump ? 1 : 2;
+    }
+    // Try ranges sorted by start (the format requires sorted, non-overlapping ranges; a
+    // hostile file gets the first range found), each handler list parsed once, and a try's
+    // handlers pushed once: the walk stays linear in the method size.
+    struct Try {
+      uint32_t start, end;
+      uint16_t handler_off;
+      bool pushed;
+    };
+    std::vector<Try> tries;
+    tries.reserve(code.tries_size);
     for (uint32_t t = 0; t < code.tries_size; ++t) {
       dex::TryItem ti = code.try_item(t);
-      std::vector<uint32_t> handlers;
-      auto h = code.catch_handlers(ti.handler_off);
-      dex::CatchHandler ch;
-      while (h.next(ch)) handlers.push_back(ch.address);
-      tries.push_back({{ti.start_addr, ti.start_addr + ti.insn_count}, std::move(handlers)});
+      tries.push_back({ti.start_addr, ti.start_addr + ti.insn_count, ti.handler_off, false});
     }
+    std::sort(tries.begin(), tries.end(),
+              [](const Try& x, const Try& y) { return x.start < y.start; });
+    std::unordered_map<uint16_t, std::vector<uint32_t>> handler_lists;
+    auto handlers_of = [&](uint16_t off) -> const std::vector<uint32_t>& {
+      auto [it, inserted] = handler_lists.try_emplace(off);
+      if (inserted) {
+        auto h = code.catch_handlers(off);
+        dex::CatchHandler ch;
+        while (it->second.size() < 1024 && h.next(ch)) it->second.push_back(ch.address);
+      }
+      return it->second;
+    };
     while (!work.empty()) {
       const uint32_t i = work.back();
       work.pop_back();
@@ -1118,13 +1234,9 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
       if (dex::decode_instruction(code.insns, pcs[i], in) == dex::DecodeStatus::kTruncated)
         continue;
       const auto& info = in.info();
-      const Branch* guard = nullptr;
-      for (const Branch& b : branches) {
-        if (b.pc == in.pc) guard = &b;
-      }
-      if (guard != nullptr) {
+      if (branch_at[i] != 0) {
         // Follow only the "consent is false" successor.
-        if (guard->true_is_jump) {
+        if (branch_at[i] == 1) {
           push_pc(int64_t{in.pc} + in.size);
         } else {
           push_pc(in.target());
@@ -1143,10 +1255,14 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
           }
         }
       }
-      if ((info.flags & dex::kFlagThrow) != 0) {
-        for (const auto& [range, handlers] : tries) {
-          if (in.pc >= range.first && in.pc < range.second) {
-            for (uint32_t h : handlers) push_pc(h);
+      if ((info.flags & dex::kFlagThrow) != 0 && !tries.empty()) {
+        auto t = std::upper_bound(tries.begin(), tries.end(), in.pc,
+                                  [](uint32_t pc, const Try& x) { return pc < x.start; });
+        if (t != tries.begin()) {
+          --t;
+          if (in.pc < t->end && !t->pushed) {
+            t->pushed = true;
+            for (uint32_t h : handlers_of(t->handler_off)) push_pc(h);
           }
         }
       }
@@ -1156,10 +1272,7 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
       return f != at.end() && !seen[f->second];
     };
     for (Edge& e : out) {
-      if (e.via != Via::kStartActivity && e.via != Via::kStartService &&
-          e.via != Via::kStartReceiver && guarded_pc(e.pc)) {
-        e.guarded = true;
-      }
+      if (guarded_pc(e.pc)) e.guarded = true;
     }
     auto range = std::equal_range(sites_.begin(), sites_.end(), Site{m, 0, 0},
                                   [](const Site& a, const Site& b) { return a.method < b.method; });
@@ -1172,7 +1285,6 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
   } else {
     for (const SwitchAt& s : switches) switch_calls_.push_back({m, s.pc, s.sdk, false});
   }
-  edges_total_ += out.size();
 }
 
 // --- searches ----------------------------------------------------------------------------
@@ -1195,15 +1307,6 @@ void Analyzer::bfs(bool pre_consent) {
   while (!queue.empty()) {
     const MethodId m = queue.front();
     queue.pop_front();
-    if (edges_total_ > kMaxEdges) {
-      if (!edge_limit_hit_) {
-        edge_limit_hit_ = true;
-        diags_.add(Severity::kWarning, "analysis.limit", "call graph",
-                   "the call graph exceeds " + std::to_string(kMaxEdges) +
-                       " edges; the search stopped early and some code is reported unreachable");
-      }
-      break;
-    }
     for (const Edge& e : edges(m)) {
       if (pre_consent && (e.guarded || e.via == Via::kUi)) continue;
       if (r.entry[e.target] != 0) continue;
@@ -1260,7 +1363,12 @@ void Analyzer::collections() {
       base.entry.component = components_[e.component].name;
       base.entry.method = program_->method_descriptor(e.method);
     }
-    if (base.reachable && !base.pre_consent) {
+    // A guard is reported only where it matters: the witness starts at a start-up entry
+    // point (code first reached from a component the user opens has no consent question).
+    const bool startup_witness =
+        r != nullptr && (entries_[r->entry[s.method] - 1].pre_consent ||
+                         entries_[r->entry[s.method] - 1].kind == "ui_callback");
+    if (base.reachable && !base.pre_consent && startup_witness) {
       if (s.guarded && pre_.entry[s.method] != 0) {
         base.consent_guard = "stored_flag";
       } else if (crossed_guard) {
@@ -1395,6 +1503,24 @@ void Analyzer::self_starts() {
     s.starts.assign(started.begin(), started.end());
     result_.self_starts.push_back(std::move(s));
   }
+  // Push-SDK keep-alive: a push SDK's service or receiver that other apps can start
+  // (exported), that runs in its own process, or that listens to system broadcasts — the
+  // patterns push SDKs use to keep a process alive and wake each other's apps.
+  for (const ComponentRef& c : components_) {
+    if (c.component == nullptr || (c.kind != "service" && c.kind != "receiver")) continue;
+    const knowledge::Sdk* sdk = matcher_->owner_of_class(program_->cls(c.cls).descriptor);
+    if (sdk == nullptr || sdk->category != "push") continue;
+    if (!c.exported && c.component->process.empty() && c.system_actions.empty()) continue;
+    SelfStart s;
+    s.kind = "keep_alive";
+    s.component = c.name;
+    std::set<std::string> actions;
+    for (const auto& f : c.component->intent_filters)
+      actions.insert(f.actions.begin(), f.actions.end());
+    s.actions.assign(actions.begin(), actions.end());
+    s.party = sdk->id;
+    result_.self_starts.push_back(std::move(s));
+  }
   for (auto& [key, f] : method_facts_) {
     std::sort(f.starts.begin(), f.starts.end());
     f.starts.erase(std::unique(f.starts.begin(), f.starts.end()), f.starts.end());
@@ -1426,8 +1552,8 @@ AnalysisResult Analyzer::run() {
   build_components();
   build_entries();
   edge_slot_.assign(program_->methods().size(), 0);
+  bfs(true); // the headline search first, so an edge budget hit affects it least
   bfs(false);
-  bfs(true);
   time("analysis.callgraph", t0);
 
   t0 = Clock::now();
@@ -1449,6 +1575,7 @@ AnalysisResult Analyzer::run() {
   st.methods = program_->methods().size();
   st.call_edges = edges_total_;
   st.entry_points = entries_.size();
+  st.complete = !edge_limit_hit_;
   for (size_t m = 0; m < program_->methods().size(); ++m) {
     if (all_.entry[m] != 0) ++st.reachable_methods;
     if (pre_.entry[m] != 0) ++st.pre_consent_methods;

@@ -83,6 +83,7 @@ struct SelfStart {
 struct AnalysisStats {
   uint64_t classes = 0, methods = 0, call_edges = 0, entry_points = 0, reachable_methods = 0,
            pre_consent_methods = 0;
+  bool complete = true; ///< false when the call-graph budget stopped the expansion
 };
 
 struct AnalysisTiming {

@@ -90,6 +90,8 @@ struct Program::Impl {
   std::unordered_map<uint64_t, std::vector<MethodId>> targets;
   std::vector<uint32_t> stamp;
   uint32_t generation = 0;
+  std::vector<uint32_t> iface_stamp; // resolve_up's interface search (separate from stamp)
+  uint32_t iface_generation = 0;
   // Relevant framework types and their bits.
   std::unordered_map<std::string_view, uint32_t> relevant;
   std::unordered_map<std::string_view, const knowledge::FrameworkClass*> framework;
@@ -231,15 +233,26 @@ MethodId Program::resolve_up(ClassId cls, std::string_view name, uint32_t dex,
   }
   // Not in the superclass chain: a default method of an interface (Java 8), searched
   // breadth-first over the interfaces of the class and its superclasses.
+  // Each interface once (diamonds and hostile cycles): generation stamps.
+  Impl& im = *impl_;
+  if (im.iface_stamp.size() != classes_.size()) im.iface_stamp.assign(classes_.size(), 0);
+  const uint32_t gen = ++im.iface_generation;
   std::vector<ClassId> queue;
+  auto enqueue = [&](const std::vector<ClassId>& ifaces) {
+    for (ClassId i : ifaces) {
+      if (im.iface_stamp[i] != gen) {
+        im.iface_stamp[i] = gen;
+        queue.push_back(i);
+      }
+    }
+  };
   for (ClassId c = start, depth = 0; c != kNone && depth < 256; c = classes_[c].super, ++depth) {
-    queue.insert(queue.end(), classes_[c].interfaces.begin(), classes_[c].interfaces.end());
+    enqueue(classes_[c].interfaces);
   }
-  for (size_t i = 0; i < queue.size() && i < 4096; ++i) {
+  for (size_t i = 0; i < queue.size(); ++i) {
     MethodId m = find_declared(queue[i], name, dex, proto);
     if (m != kNone && methods_[m].code_off != 0) return m;
-    const auto& more = classes_[queue[i]].interfaces;
-    queue.insert(queue.end(), more.begin(), more.end());
+    enqueue(classes_[queue[i]].interfaces);
   }
   return kNone;
 }

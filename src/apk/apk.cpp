@@ -9,6 +9,7 @@
 #include "apk/apk.hpp"
 
 #include <algorithm>
+#include <set>
 #include <string_view>
 
 #include "apk/axml.hpp"
@@ -112,14 +113,28 @@ bool password_input_type(uint32_t v) {
 }
 
 /// android:onClick values and password fields' ids of every element of a compiled XML document.
-void collect_layout_facts(const XmlElement& e, ApkInventory& inv, int depth) {
+/// What the layouts say, gathered in sets (deduplicated as read, so hostile repetition costs
+/// no memory) and capped.
+struct LayoutFacts {
+  std::set<std::string> click_handlers, classes;
+  std::set<uint32_t> password_ids;
+  static constexpr size_t kCap = 100'000;
+  void add_handler(std::string v) {
+    if (click_handlers.size() < kCap) click_handlers.insert(std::move(v));
+  }
+  void add_class(std::string v) {
+    if (classes.size() < kCap) classes.insert(std::move(v));
+  }
+};
+
+void collect_layout_facts(const XmlElement& e, LayoutFacts& inv, int depth) {
   constexpr uint32_t kOnClickAttr = 0x0101026f;   // android:onClick
   constexpr uint32_t kIdAttr = 0x010100d0;        // android:id
   constexpr uint32_t kInputTypeAttr = 0x01010220; // android:inputType
   constexpr uint32_t kPasswordAttr = 0x0101015c;  // android:password
   if (const XmlAttribute* a = e.find_android(kOnClickAttr, "onClick")) {
     std::string v = a->text();
-    if (!v.empty() && v.size() < 256) inv.xml_click_handlers.push_back(std::move(v));
+    if (!v.empty() && v.size() < 256) inv.add_handler(std::move(v));
   }
   const XmlAttribute* input = e.find_android(kInputTypeAttr, "inputType");
   const XmlAttribute* password = e.find_android(kPasswordAttr, "password");
@@ -130,11 +145,11 @@ void collect_layout_facts(const XmlElement& e, ApkInventory& inv, int depth) {
   if (is_password) {
     const XmlAttribute* id = e.find_android(kIdAttr, "id");
     if (id != nullptr && id->value.is_reference() && id->value.data != 0) {
-      inv.password_view_ids.push_back(id->value.data);
+      if (inv.password_ids.size() < LayoutFacts::kCap) inv.password_ids.insert(id->value.data);
     }
   }
   if (e.name.find('.') != std::string::npos && e.name.size() < 512) {
-    inv.xml_classes.push_back(e.name);
+    inv.add_class(e.name);
   }
   if (e.name == "fragment" || e.name == "view" ||
       e.name == "androidx.fragment.app.FragmentContainerView") {
@@ -143,14 +158,15 @@ void collect_layout_facts(const XmlElement& e, ApkInventory& inv, int depth) {
     if (n == nullptr) n = e.find_by_name("", "class");
     if (n != nullptr) {
       std::string v = n->text();
-      if (!v.empty() && v.size() < 512) inv.xml_classes.push_back(std::move(v));
+      if (!v.empty() && v.size() < 512) inv.add_class(std::move(v));
     }
   }
   if (depth > 256) return;
   for (const XmlElement& c : e.children) collect_layout_facts(c, inv, depth + 1);
 }
 
-void layout_facts(const ZipArchive& zip, ApkInventory& inv) {
+void layout_facts(const ZipArchive& zip, ApkInventory& out) {
+  LayoutFacts inv;
   size_t parsed = 0;
   for (const ZipEntry& e : zip.entries()) {
     if (!starts_with(e.name, "res/") || !ends_with(e.name, ".xml")) continue;
@@ -164,15 +180,9 @@ void layout_facts(const ZipArchive& zip, ApkInventory& inv) {
     if (!doc) continue;
     for (const XmlElement& root : doc->roots) collect_layout_facts(root, inv, 0);
   }
-  auto& names = inv.xml_click_handlers;
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  auto& classes = inv.xml_classes;
-  std::sort(classes.begin(), classes.end());
-  classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
-  auto& ids = inv.password_view_ids;
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  out.xml_click_handlers.assign(inv.click_handlers.begin(), inv.click_handlers.end());
+  out.xml_classes.assign(inv.classes.begin(), inv.classes.end());
+  out.password_view_ids.assign(inv.password_ids.begin(), inv.password_ids.end());
 }
 
 ApkInventory inventory(const ZipArchive& zip, Diagnostics& diags) {

@@ -95,6 +95,7 @@ void add_analysis_json(const engine::ScanResult& r, Json& report) {
                  {"entry_points", a.stats.entry_points},
                  {"reachable_methods", a.stats.reachable_methods},
                  {"pre_consent_methods", a.stats.pre_consent_methods},
+                 {"complete", a.stats.complete},
                  {"knowledge_version", r.knowledge_version}};
     for (const auto& u : a.permission_use) uses.emplace(u.permission, &u);
   }
