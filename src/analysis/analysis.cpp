@@ -507,6 +507,8 @@ class Analyzer {
   void permissions();
   void self_starts();
   std::string party_of_class(ClassId c) const;
+  const knowledge::Sdk* owner_of(ClassId c) const;
+  bool in_app_package(std::string_view descriptor, size_t sdk_prefix_len) const;
 
   const dex::DexSet& set_;
   const dex::ClassIndex& index_;
@@ -519,6 +521,7 @@ class Analyzer {
   std::unique_ptr<SdkMatcher> matcher_;
   std::deque<DexLookups> lookups_;
   AnalysisResult result_;
+  std::string app_package_; ///< manifest package in descriptor form ("com/a/b"), "" if none
 
   std::vector<Site> sites_;
   std::vector<uint8_t> consent_getter_;
@@ -1319,8 +1322,25 @@ void Analyzer::bfs(bool pre_consent) {
   }
 }
 
+bool Analyzer::in_app_package(std::string_view descriptor, size_t sdk_prefix_len) const {
+  // "Lcom/tencent/bugly/hotfix/Main;" is in app package com.tencent.bugly.hotfix.
+  if (app_package_.empty() || descriptor.size() < app_package_.size() + 3) return false;
+  if (descriptor.substr(1, app_package_.size()) != app_package_) return false;
+  if (descriptor[app_package_.size() + 1] != '/') return false;
+  return app_package_.size() >= sdk_prefix_len;
+}
+
+const knowledge::Sdk* Analyzer::owner_of(ClassId c) const {
+  // The app's own package is the app's, even when it lies under an SDK vendor's prefix
+  // (Tencent's Bugly demo is com.tencent.bugly.hotfix): unless the SDK prefix is longer.
+  const std::string_view d = program_->cls(c).descriptor;
+  const knowledge::Sdk* sdk = matcher_->owner_of_class(d);
+  if (sdk != nullptr && in_app_package(d, matcher_->matched_prefix(d).size())) return nullptr;
+  return sdk;
+}
+
 std::string Analyzer::party_of_class(ClassId c) const {
-  const knowledge::Sdk* sdk = matcher_->owner_of_class(program_->cls(c).descriptor);
+  const knowledge::Sdk* sdk = owner_of(c);
   return sdk != nullptr ? sdk->id : "app";
 }
 
@@ -1378,8 +1398,7 @@ void Analyzer::collections() {
       }
     }
     // Party: the caller's own package, else the nearest SDK frame on the path.
-    const knowledge::Sdk* owner =
-        matcher_->owner_of_class(program_->cls(program_->method(s.method).cls).descriptor);
+    const knowledge::Sdk* owner = owner_of(program_->method(s.method).cls);
     if (owner != nullptr) {
       base.party = owner->id;
       base.party_by = "caller";
@@ -1387,8 +1406,7 @@ void Analyzer::collections() {
       base.party = "app";
       base.party_by = "app";
       for (size_t i = frames.size(); i-- > 0;) {
-        const knowledge::Sdk* o =
-            matcher_->owner_of_class(program_->cls(program_->method(frames[i]).cls).descriptor);
+        const knowledge::Sdk* o = owner_of(program_->method(frames[i]).cls);
         if (o != nullptr) {
           base.party = o->id;
           base.party_by = "path";
@@ -1508,7 +1526,7 @@ void Analyzer::self_starts() {
   // patterns push SDKs use to keep a process alive and wake each other's apps.
   for (const ComponentRef& c : components_) {
     if (c.component == nullptr || (c.kind != "service" && c.kind != "receiver")) continue;
-    const knowledge::Sdk* sdk = matcher_->owner_of_class(program_->cls(c.cls).descriptor);
+    const knowledge::Sdk* sdk = owner_of(c.cls);
     if (sdk == nullptr || sdk->category != "push") continue;
     if (!c.exported && c.component->process.empty() && c.system_actions.empty()) continue;
     SelfStart s;
@@ -1535,9 +1553,20 @@ AnalysisResult Analyzer::run() {
   time("analysis.program", t0);
 
   t0 = Clock::now();
+  if (manifest_ != nullptr) {
+    app_package_ = manifest_->package;
+    std::replace(app_package_.begin(), app_package_.end(), '.', '/');
+  }
+  // SDK evidence by code excludes the app's own package (see owner_of).
   std::vector<std::string_view> descriptors;
   descriptors.reserve(program_->classes().size());
-  for (const ClassInfo& c : program_->classes()) descriptors.push_back(c.descriptor);
+  for (const ClassInfo& c : program_->classes()) {
+    if (matcher_->owner_of_class(c.descriptor) != nullptr &&
+        in_app_package(c.descriptor, matcher_->matched_prefix(c.descriptor).size())) {
+      continue;
+    }
+    descriptors.push_back(c.descriptor);
+  }
   std::vector<DetectedSdk> sdks = detect_sdks(k_, *matcher_, descriptors, manifest_, inventory_);
   result_.packers = detect_packers(k_, descriptors, inventory_);
   time("analysis.sdks", t0);

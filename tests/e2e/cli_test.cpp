@@ -160,6 +160,19 @@ TEST(Cli, AnalysisOfARealAppIsReproducible) {
   for (const auto& s : j["sdks"]) ids.push_back(s["id"].get<std::string>());
   EXPECT_NE(std::find(ids.begin(), ids.end(), "tencent_bugly"), ids.end());
   EXPECT_NE(std::find(ids.begin(), ids.end(), "tencent_tinker"), ids.end());
+  // The demo's own package, com.tencent.bugly.hotfix, lies under Bugly's prefix but is the
+  // app's code; Bugly's own code collects (by caller) from Application start-up.
+  size_t bugly_by_caller = 0;
+  for (const auto& c : j["collections"]) {
+    const std::string caller = c["caller"].get<std::string>();
+    if (caller.rfind("Lcom/tencent/bugly/hotfix/", 0) == 0) {
+      EXPECT_EQ(c["party"], "app") << caller;
+    }
+    if (c["party"] == "tencent_bugly" && c["party_by"] == "caller" && c["pre_consent"] == true) {
+      ++bugly_by_caller;
+    }
+  }
+  EXPECT_GT(bugly_by_caller, 0u);
 }
 
 TEST(Cli, TextReportSummarisesTheAnalysis) {
