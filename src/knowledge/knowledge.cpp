@@ -292,7 +292,7 @@ E enum_field(EntryReader& r, const std::string& field, const E (&values)[N]) {
 }
 
 /// A reference to an entry of another catalog, checked once every file is read.
-enum class RefKind { kPiType, kPermission, kSdk, kFrameworkClass };
+enum class RefKind { kPiType, kPermission, kSdk, kFrameworkClass, kProblemType, kAppType };
 
 struct Ref {
   std::string file, where, field, id;
@@ -305,6 +305,8 @@ const char* ref_kind_name(RefKind kind) {
     case RefKind::kPermission: return "permission";
     case RefKind::kSdk: return "SDK";
     case RefKind::kFrameworkClass: return "framework class";
+    case RefKind::kProblemType: return "problem type";
+    case RefKind::kAppType: return "app type";
   }
   return "entry";
 }
@@ -472,6 +474,261 @@ void check_callbacks_unique(const std::vector<Callback>& callbacks, const std::s
   }
 }
 
+// --- the regulation catalog (knowledge/regulations/)
+
+TextStatus read_text_status(EntryReader& r) {
+  return enum_field(r, "text_status",
+                    {TextStatus::kVerified, TextStatus::kSecondary, TextStatus::kUnverified,
+                     TextStatus::kPractice});
+}
+
+/// The ten problem types of the 164 notice, with the ids issue 4 fixed for them.
+const std::set<std::string> kProblemTypeIds = {
+    "illegal_collection", "excessive_collection", "illegal_use",         "forced_targeted_push",
+    "forced_permissions", "self_start",           "misleading_download", "misleading_pi",
+    "store_disclosure",   "store_management"};
+const std::set<std::string> kProblemGroups = {"pi_processing", "obstruction_harassment",
+                                              "deception", "store_responsibility"};
+
+ProblemType read_problem_type(EntryReader& r, FileChecks& checks, const std::string& id) {
+  ProblemType p;
+  p.id = id;
+  if (kProblemTypeIds.count(id) == 0) {
+    r.fail("id", "'" + id + "' is not one of the ten problem types of the 164 notice");
+  }
+  p.name_zh = r.str("name_zh");
+  p.name_en = r.str("name_en");
+  p.group = r.str_in("group", kProblemGroups);
+  p.text_zh = r.str("text_zh");
+  p.text_en = r.str("text_en");
+  p.text_status = read_text_status(r);
+  p.sources = checks.sources(r);
+  return p;
+}
+
+/// "<prefix><n>" with n a positive decimal number without leading zeros.
+bool numbered(std::string_view id, std::string_view prefix) {
+  if (id.substr(0, prefix.size()) != prefix || id.size() == prefix.size()) return false;
+  std::string_view n = id.substr(prefix.size());
+  return n[0] != '0' && std::all_of(n.begin(), n.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+RegulationItem read_regulation_item(EntryReader& r, FileChecks& checks, const std::string& id,
+                                    const std::string& file, std::vector<Ref>& refs) {
+  RegulationItem item;
+  item.id = id;
+  item.category = r.str_in("kind", {"category", "item"}) == "category";
+  item.parent = r.str_or_null("parent");
+  if (item.category) {
+    if (!item.parent.empty()) r.fail("parent", "must be null for a category");
+    if (!numbered(id, "m191.")) r.fail("id", "'" + id + "' is not a category code m191.<n>");
+  } else if (item.parent.empty()) {
+    r.fail("parent", "must name the item's category");
+  } else if (!numbered(id, item.parent + ".")) {
+    r.fail("id", "'" + id + "' is not an item code " + item.parent + ".<n> of its parent");
+  }
+  item.text_zh = r.str("text_zh");
+  item.text_en = r.str("text_en");
+  item.problem_types = r.strings("problem_types");
+  if (item.category && !item.problem_types.empty()) {
+    r.fail("problem_types", "must be empty for a category (its items carry the mapping)");
+  }
+  for (const auto& t : item.problem_types)
+    refs.push_back({file, r.where(), "problem_types", t, RefKind::kProblemType});
+  item.text_status = read_text_status(r);
+  item.sources = checks.sources(r);
+  return item;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+const char* const kLei = "类";
+
+AppType read_app_type(EntryReader& r, FileChecks& checks, const std::string& id,
+                      const std::string& file, std::vector<Ref>& refs) {
+  AppType t;
+  t.id = id;
+  if (!valid_identifier(id) || std::any_of(id.begin(), id.end(), [](char c) {
+        return std::isupper(static_cast<unsigned char>(c)) != 0 || c == '$';
+      })) {
+    r.fail("id", "'" + id + "' is not a snake_case id");
+  }
+  t.name_zh = r.str("name_zh");
+  if (!ends_with(t.name_zh, kLei) || t.name_zh == kLei) {
+    r.fail("name_zh", "'" + t.name_zh + "' must be the rule's name ending in 类");
+  }
+  t.name_en = r.str("name_en");
+  t.clause = r.str("clause");
+  t.basic_function_zh = r.str("basic_function_zh");
+  const Json& pis = r.get("necessary_pi");
+  if (!pis.is_array()) r.fail("necessary_pi", "must be an array of {text_zh, pi_types}");
+  for (size_t i = 0; i < pis.size(); ++i) {
+    EntryReader line(pis[i], file, r.where() + " necessary_pi[" + std::to_string(i) + "]");
+    NecessaryPi pi{line.str("text_zh"), line.strings("pi_types")};
+    if (pi.pi_types.empty()) line.fail("pi_types", "must name at least one PI type");
+    for (const auto& p : pi.pi_types)
+      refs.push_back({file, line.where(), "pi_types", p, RefKind::kPiType});
+    line.finish();
+    t.necessary_pi.push_back(std::move(pi));
+  }
+  t.no_pi_needed = r.boolean("no_pi_needed");
+  if (t.no_pi_needed != t.necessary_pi.empty()) {
+    r.fail("no_pi_needed", "must be true exactly when necessary_pi is empty");
+  }
+  t.text_status = read_text_status(r);
+  t.sources = checks.sources(r);
+  return t;
+}
+
+const std::set<std::string> kGbt41391Kinds = {"appendix", "immutable_device_id",
+                                              "low_relevance_permissions"};
+const std::map<std::string, std::string> kGbt41391Prefixes = {
+    {"appendix", "appendix."},
+    {"immutable_device_id", "immutable."},
+    {"low_relevance_permissions", "low_relevance."}};
+
+/// Where the entries of gbt41391.json go, by their `kind`.
+struct Gbt41391Sink {
+  std::vector<Gbt41391Appendix>& appendices;
+  std::vector<ImmutableDeviceId>& immutable;
+  std::vector<LowRelevancePermissions>& low_relevance;
+};
+
+/// One entry of gbt41391.json into the catalog its `kind` names.
+void read_gbt41391(EntryReader& r, FileChecks& checks, const std::string& id,
+                   const std::string& file, std::vector<Ref>& refs, const Gbt41391Sink& sink) {
+  std::string kind = r.str_in("kind", kGbt41391Kinds);
+  const std::string& prefix = kGbt41391Prefixes.at(kind);
+  if (id.rfind(prefix, 0) != 0 || id.size() == prefix.size()) {
+    r.fail("id", "'" + id + "' must start with '" + prefix + "' for kind " + kind);
+  }
+  if (kind == "appendix") {
+    Gbt41391Appendix a{id, r.str("title_zh"), r.str("title_en"), r.boolean("normative"), {}};
+    a.sources = checks.sources(r);
+    sink.appendices.push_back(std::move(a));
+  } else if (kind == "immutable_device_id") {
+    ImmutableDeviceId d{id, r.str("name_zh"), r.str("pi_type"), read_text_status(r), {}};
+    if (id != prefix + d.pi_type) r.fail("id", "must be '" + prefix + d.pi_type + "'");
+    refs.push_back({file, r.where(), "pi_type", d.pi_type, RefKind::kPiType});
+    d.sources = checks.sources(r);
+    sink.immutable.push_back(std::move(d));
+  } else {
+    LowRelevancePermissions l{id,
+                              r.str("service_type_zh"),
+                              r.str_or_null("app_type"),
+                              r.strings("permissions"),
+                              read_text_status(r),
+                              {}};
+    if (!l.app_type.empty()) {
+      refs.push_back({file, r.where(), "app_type", l.app_type, RefKind::kAppType});
+    }
+    if (l.permissions.empty()) r.fail("permissions", "must name at least one permission");
+    for (const auto& p : l.permissions)
+      refs.push_back({file, r.where(), "permissions", p, RefKind::kPermission});
+    l.sources = checks.sources(r);
+    sink.low_relevance.push_back(std::move(l));
+  }
+}
+
+const std::set<std::string> kThresholdUnits = {"seconds", "hours", "clicks", "working_days"};
+
+Threshold read_threshold(EntryReader& r, FileChecks& checks, const std::string& id) {
+  Threshold t;
+  t.id = id;
+  t.value = r.integer("value");
+  if (t.value <= 0) r.fail("value", "must be a positive integer");
+  t.unit = r.str_in("unit", kThresholdUnits);
+  t.text_zh = r.str("text_zh");
+  t.text_en = r.str("text_en");
+  t.text_status = read_text_status(r);
+  t.sources = checks.sources(r);
+  return t;
+}
+
+[[noreturn]] void fail_entry(const std::string& file, const std::string& id,
+                             const std::string& field, const std::string& what) {
+  throw KnowledgeError("knowledge/" + file + ": entry '" + id + "' field '" + field + "' " + what);
+}
+
+/// Items name an existing category; app type names are unique (find_app_type looks them up).
+void check_regulations(const std::vector<RegulationItem>& items, const std::string& items_file,
+                       const std::vector<AppType>& app_types, const std::string& app_file) {
+  for (const RegulationItem& item : items) {
+    if (item.category) continue;
+    const RegulationItem* parent = find_by_id(items, item.parent);
+    if (parent == nullptr || !parent->category) {
+      fail_entry(items_file, item.id, "parent", "'" + item.parent + "' is not a category");
+    }
+  }
+  std::map<std::string, std::string> names;
+  for (const AppType& t : app_types) {
+    auto [it, fresh] = names.emplace(t.name_zh, t.id);
+    if (!fresh) {
+      fail_entry(app_file, t.id, "name_zh",
+                 "'" + t.name_zh + "' is already entry '" + it->second + "'");
+    }
+  }
+}
+
+/// Appendix F and the PI taxonomy agree: every listed identifier is a PI type flagged
+/// immutable_device_id, and every flagged PI type is listed (once appendix F is loaded).
+void check_immutable_ids(const std::vector<ImmutableDeviceId>& ids, const std::string& file,
+                         const std::vector<PiType>& pi_types, const std::string& pi_file) {
+  if (ids.empty()) return;
+  std::set<std::string> listed;
+  for (const ImmutableDeviceId& d : ids) {
+    const PiType* t = find_by_id(pi_types, d.pi_type);
+    if (t != nullptr && !t->immutable_device_id) {
+      fail_entry(file, d.id, "pi_type",
+                 "'" + d.pi_type + "' is not flagged immutable_device_id in " + pi_file);
+    }
+    listed.insert(d.pi_type);
+  }
+  for (const PiType& t : pi_types) {
+    if (t.immutable_device_id && listed.count(t.id) == 0) {
+      fail_entry(pi_file, t.id, "immutable_device_id",
+                 "is true but " + file + " does not list it (appendix F)");
+    }
+  }
+}
+
+/// The documents' own sizes, checked on the catalog files themselves (knowledge/regulations/):
+/// the ten problem types of the 164 notice, the 6 categories and 31 items of the 191
+/// identification method, the 39 app types of the necessary-PI rule.
+void check_catalog_sizes(const Knowledge& k, const std::map<std::string, std::string>& kind_file) {
+  auto path_of = [&](const std::string& kind) {
+    auto it = kind_file.find(kind);
+    return it == kind_file.end() ? std::string() : it->second;
+  };
+  auto fail_size = [](const std::string& file, const std::string& what) {
+    throw KnowledgeError("knowledge/" + file + ": " + what);
+  };
+  if (path_of("problem_types") == "regulations/mitt_164.json") {
+    for (const auto& id : kProblemTypeIds) {
+      if (k.find_problem_type(id) == nullptr) {
+        fail_size("regulations/mitt_164.json", "lacks problem type '" + id + "' (ten required)");
+      }
+    }
+  }
+  if (path_of("regulation_items") == "regulations/identification_method.json") {
+    size_t categories = 0;
+    for (const auto& item : k.regulation_items()) categories += item.category ? 1 : 0;
+    size_t items = k.regulation_items().size() - categories;
+    if (categories != 6 || items != 31) {
+      fail_size("regulations/identification_method.json",
+                "has " + std::to_string(categories) + " categories and " + std::to_string(items) +
+                    " items; the identification method has 6 and 31");
+    }
+  }
+  if (path_of("app_types") == "regulations/necessary_pi.json" && k.app_types().size() != 39) {
+    fail_size("regulations/necessary_pi.json",
+              "has " + std::to_string(k.app_types().size()) + " app types; the rule lists 39");
+  }
+}
+
 const std::set<std::string> kPiCategories = {
     "device_id", "device_info", "location",  "app_usage", "communication", "media",
     "account",   "sensor",      "biometric", "network",   "other"};
@@ -510,6 +767,16 @@ const char* to_string(ConsentKind kind) {
     case ConsentKind::kStorageRead: return "storage_read";
     case ConsentKind::kSdkSwitch: return "sdk_switch";
     case ConsentKind::kKeyPattern: return "key_pattern";
+  }
+  return "unknown";
+}
+
+const char* to_string(TextStatus status) {
+  switch (status) {
+    case TextStatus::kVerified: return "verified";
+    case TextStatus::kSecondary: return "secondary";
+    case TextStatus::kUnverified: return "unverified";
+    case TextStatus::kPractice: return "practice";
   }
   return "unknown";
 }
@@ -571,10 +838,10 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
       } else if (f.kind == "apis") {
         Api a;
         a.id = id;
-        a.kind = enum_field(r, "kind",
-                            {ApiKind::kMethod, ApiKind::kField, ApiKind::kContentUri,
-                             ApiKind::kSettingsKey, ApiKind::kIntentAction,
-                             ApiKind::kPasswordField});
+        a.kind =
+            enum_field(r, "kind",
+                       {ApiKind::kMethod, ApiKind::kField, ApiKind::kContentUri,
+                        ApiKind::kSettingsKey, ApiKind::kIntentAction, ApiKind::kPasswordField});
         a.target = r.str("target");
         if ((a.kind == ApiKind::kMethod || a.kind == ApiKind::kPasswordField) &&
             !parse_method_descriptor(a.target)) {
@@ -649,6 +916,18 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
         k.system_broadcasts_.push_back(read_system_broadcast(r, checks, id));
       } else if (f.kind == "consent") {
         k.consent_signals_.push_back(read_consent(r, checks, id, f.path, refs));
+      } else if (f.kind == "problem_types") {
+        k.problem_types_.push_back(read_problem_type(r, checks, id));
+      } else if (f.kind == "regulation_items") {
+        k.regulation_items_.push_back(read_regulation_item(r, checks, id, f.path, refs));
+      } else if (f.kind == "app_types") {
+        k.app_types_.push_back(read_app_type(r, checks, id, f.path, refs));
+      } else if (f.kind == "gbt41391") {
+        read_gbt41391(
+            r, checks, id, f.path, refs,
+            {k.gbt41391_appendices_, k.immutable_device_ids_, k.low_relevance_permissions_});
+      } else if (f.kind == "thresholds") {
+        k.thresholds_.push_back(read_threshold(r, checks, id));
       } else {
         throw KnowledgeError("knowledge/" + f.path + ": unknown kind '" + f.kind + "'");
       }
@@ -665,6 +944,8 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
       case RefKind::kFrameworkClass:
         ok = ref.id == kObject || find_by_id(k.framework_classes_, ref.id) != nullptr;
         break;
+      case RefKind::kProblemType: ok = k.find_problem_type(ref.id) != nullptr; break;
+      case RefKind::kAppType: ok = find_by_id(k.app_types_, ref.id) != nullptr; break;
     }
     if (!ok) {
       throw KnowledgeError("knowledge/" + ref.file + ": " + ref.where + " field '" + ref.field +
@@ -673,6 +954,11 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
   }
   check_hierarchy(k.framework_classes_, kind_file["framework_classes"]);
   check_callbacks_unique(k.callbacks_, kind_file["callbacks"]);
+  check_regulations(k.regulation_items_, kind_file["regulation_items"], k.app_types_,
+                    kind_file["app_types"]);
+  check_immutable_ids(k.immutable_device_ids_, kind_file["gbt41391"], k.pi_types_,
+                      kind_file["pi_types"]);
+  check_catalog_sizes(k, kind_file);
   k.version_ = sha256_hex(files);
   return k;
 }
@@ -701,5 +987,44 @@ const Permission* Knowledge::find_permission(std::string_view id) const {
 }
 
 const Sdk* Knowledge::find_sdk(std::string_view id) const { return find_by_id(sdks_, id); }
+
+const ProblemType* Knowledge::find_problem_type(std::string_view id) const {
+  return find_by_id(problem_types_, id);
+}
+
+const RegulationItem* Knowledge::find_regulation_item(std::string_view id) const {
+  return find_by_id(regulation_items_, id);
+}
+
+const Threshold* Knowledge::find_threshold(std::string_view id) const {
+  return find_by_id(thresholds_, id);
+}
+
+const AppType* Knowledge::find_app_type(std::string_view id_or_name_zh) const {
+  if (const AppType* t = find_by_id(app_types_, id_or_name_zh)) return t;
+  for (const AppType& t : app_types_) {
+    std::string_view name = t.name_zh;
+    if (name == id_or_name_zh ||
+        (!id_or_name_zh.empty() && name == std::string(id_or_name_zh) + kLei)) {
+      return &t;
+    }
+  }
+  return nullptr;
+}
+
+bool Knowledge::is_necessary_pi(const AppType& type, std::string_view pi_type) const {
+  // Walk from pi_type up its parents; the depth bound keeps a cycle among parents from looping.
+  std::string_view at = pi_type;
+  for (size_t depth = 0; !at.empty() && depth <= pi_types_.size(); ++depth) {
+    for (const NecessaryPi& line : type.necessary_pi) {
+      if (std::find(line.pi_types.begin(), line.pi_types.end(), at) != line.pi_types.end()) {
+        return true;
+      }
+    }
+    const PiType* t = find_pi_type(at);
+    at = t == nullptr ? std::string_view() : std::string_view(t->parent);
+  }
+  return false;
+}
 
 } // namespace appaudit::knowledge

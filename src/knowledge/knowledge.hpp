@@ -1,6 +1,7 @@
 #pragma once
 /// The knowledge base: PI types, permissions, sensitive APIs, third-party SDKs and packers,
-/// loaded from the versioned JSON files under knowledge/ (see knowledge/README.md).
+/// the framework model and the regulation catalog (knowledge/regulations/), loaded from the
+/// versioned JSON files under knowledge/ (see knowledge/README.md).
 ///
 /// Knowledge is data with a schema: every file is validated strictly on load — unknown
 /// fields, missing or mistyped fields, duplicate or unsorted ids, references to unknown PI
@@ -163,6 +164,95 @@ struct ConsentSignal {
   std::vector<std::string> sources;
 };
 
+/// How closely an entry's Chinese text was checked against a copy of the document it quotes
+/// (regulation catalog files only; see knowledge/README.md).
+enum class TextStatus {
+  kVerified,   ///< "verified": matched word for word against a reprint of the official text
+  kSecondary,  ///< "secondary": matched against a secondary source quoting it (news, notices)
+  kUnverified, ///< "unverified": the official wording as known, not matched against any copy
+  kPractice,   ///< "practice": a testing-practice value no regulation text states
+};
+const char* to_string(TextStatus status);
+
+/// One of the ten problem types of the MIIT campaign notice (工信部信管函〔2020〕164号),
+/// the category every finding is filed under.
+struct ProblemType {
+  std::string id; ///< e.g. "illegal_collection"
+  std::string name_zh, name_en;
+  /// The notice's four areas: "pi_processing", "obstruction_harassment", "deception",
+  /// "store_responsibility".
+  std::string group;
+  std::string text_zh, text_en;
+  TextStatus text_status = TextStatus::kUnverified;
+  std::vector<std::string> sources;
+};
+
+/// A category ("m191.3") or item ("m191.3.1") of 《App违法违规收集使用个人信息行为认定方法》.
+struct RegulationItem {
+  std::string id;
+  bool category = false;
+  std::string parent; ///< the category of an item, "" for a category
+  std::string text_zh, text_en;
+  std::vector<std::string> problem_types; ///< 164 problem types an item evidences
+  TextStatus text_status = TextStatus::kUnverified;
+  std::vector<std::string> sources;
+};
+
+/// One line of an app type's necessary personal information, as the rule words it, mapped onto
+/// the PI taxonomy.
+struct NecessaryPi {
+  std::string text_zh;
+  std::vector<std::string> pi_types;
+};
+
+/// One of the 39 app types of 《常见类型移动互联网应用程序必要个人信息范围规定》.
+struct AppType {
+  std::string id;      ///< e.g. "browser"
+  std::string name_zh; ///< e.g. "浏览器类"
+  std::string name_en;
+  std::string clause; ///< e.g. "第五条（三十二）"
+  std::string basic_function_zh;
+  std::vector<NecessaryPi> necessary_pi;
+  bool no_pi_needed = false; ///< the basic function needs no personal information at all
+  TextStatus text_status = TextStatus::kUnverified;
+  std::vector<std::string> sources;
+};
+
+/// GB/T 41391-2022 data: its appendices, the immutable device identifiers of appendix F (each
+/// a PI type flagged immutable_device_id) and the permissions appendix E rates of low
+/// relevance to a service type.
+struct Gbt41391Appendix {
+  std::string id; ///< "appendix.a" ... "appendix.f"
+  std::string title_zh, title_en;
+  bool normative = false;
+  std::vector<std::string> sources;
+};
+struct ImmutableDeviceId {
+  std::string id; ///< "immutable.<pi_type>"
+  std::string name_zh;
+  std::string pi_type;
+  TextStatus text_status = TextStatus::kUnverified;
+  std::vector<std::string> sources;
+};
+struct LowRelevancePermissions {
+  std::string id; ///< "low_relevance.<service type>"
+  std::string service_type_zh;
+  std::string app_type; ///< the corresponding app type id, "" when none corresponds
+  std::vector<std::string> permissions;
+  TextStatus text_status = TextStatus::kUnverified;
+  std::vector<std::string> sources;
+};
+
+/// A number the checks compare against (30 s collection interval, 4 clicks, 15 working days).
+struct Threshold {
+  std::string id;
+  int value = 0;
+  std::string unit; ///< "seconds", "hours", "clicks", "working_days"
+  std::string text_zh, text_en;
+  TextStatus text_status = TextStatus::kUnverified;
+  std::vector<std::string> sources;
+};
+
 /// One knowledge file's bytes, by its path relative to knowledge/ ("sdks/cn.json").
 struct KnowledgeFile {
   std::string path;
@@ -188,12 +278,32 @@ class Knowledge {
   const std::vector<ComponentStart>& component_starts() const { return component_starts_; }
   const std::vector<SystemBroadcast>& system_broadcasts() const { return system_broadcasts_; }
   const std::vector<ConsentSignal>& consent_signals() const { return consent_signals_; }
+  const std::vector<ProblemType>& problem_types() const { return problem_types_; }
+  const std::vector<RegulationItem>& regulation_items() const { return regulation_items_; }
+  const std::vector<AppType>& app_types() const { return app_types_; }
+  const std::vector<Gbt41391Appendix>& gbt41391_appendices() const { return gbt41391_appendices_; }
+  const std::vector<ImmutableDeviceId>& immutable_device_ids() const {
+    return immutable_device_ids_;
+  }
+  const std::vector<LowRelevancePermissions>& low_relevance_permissions() const {
+    return low_relevance_permissions_;
+  }
+  const std::vector<Threshold>& thresholds() const { return thresholds_; }
   /// Sources of all files, "file#id" → Source.
   const std::vector<Source>& sources() const { return sources_; }
 
   const PiType* find_pi_type(std::string_view id) const;
   const Permission* find_permission(std::string_view id) const;
   const Sdk* find_sdk(std::string_view id) const;
+  const ProblemType* find_problem_type(std::string_view id) const;
+  const RegulationItem* find_regulation_item(std::string_view id) const;
+  const Threshold* find_threshold(std::string_view id) const;
+  /// An app type by its id ("browser"), its Chinese name ("浏览器类") or that name without the
+  /// trailing 类 ("浏览器"); nullptr when none matches.
+  const AppType* find_app_type(std::string_view id_or_name_zh) const;
+  /// Whether `pi_type` is necessary personal information of `type`: listed in its necessary_pi,
+  /// or a narrower type (by `parent`) of one listed.
+  bool is_necessary_pi(const AppType& type, std::string_view pi_type) const;
 
   /// SHA-256 over the files' paths and contents: the knowledge version cited in reports.
   const std::string& version() const { return version_; }
@@ -209,6 +319,13 @@ class Knowledge {
   std::vector<ComponentStart> component_starts_;
   std::vector<SystemBroadcast> system_broadcasts_;
   std::vector<ConsentSignal> consent_signals_;
+  std::vector<ProblemType> problem_types_;
+  std::vector<RegulationItem> regulation_items_;
+  std::vector<AppType> app_types_;
+  std::vector<Gbt41391Appendix> gbt41391_appendices_;
+  std::vector<ImmutableDeviceId> immutable_device_ids_;
+  std::vector<LowRelevancePermissions> low_relevance_permissions_;
+  std::vector<Threshold> thresholds_;
   std::vector<Source> sources_;
   std::string version_;
 };
