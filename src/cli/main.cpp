@@ -79,6 +79,21 @@ int print_knowledge(const std::string& dir) {
     for (const auto& c : k.consent_signals()) ++by_consent_kind[to_string(c.kind)];
     std::printf("  consent            %zu\n", k.consent_signals().size());
     for (const auto& [kind, n] : by_consent_kind) std::printf("    %-20s %d\n", kind.c_str(), n);
+    size_t categories = 0;
+    for (const auto& item : k.regulation_items()) categories += item.category ? 1 : 0;
+    size_t no_pi = 0;
+    for (const auto& t : k.app_types()) no_pi += t.no_pi_needed ? 1 : 0;
+    std::printf("  regulations\n");
+    std::printf("    problem_types        %zu (164 notice)\n", k.problem_types().size());
+    std::printf("    identification items %zu categories, %zu items (191 method)\n", categories,
+                k.regulation_items().size() - categories);
+    std::printf("    app_types            %zu (%zu need no PI)\n", k.app_types().size(), no_pi);
+    std::printf(
+        "    gbt41391             %zu appendices, %zu immutable device ids, %zu "
+        "low-relevance permission sets\n",
+        k.gbt41391_appendices().size(), k.immutable_device_ids().size(),
+        k.low_relevance_permissions().size());
+    std::printf("    thresholds           %zu\n", k.thresholds().size());
     std::printf("  sources            %zu\n", k.sources().size());
     return kExitOk;
   } catch (const appaudit::knowledge::KnowledgeError& e) {

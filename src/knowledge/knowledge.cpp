@@ -482,6 +482,16 @@ TextStatus read_text_status(EntryReader& r) {
                      TextStatus::kPractice});
 }
 
+/// The Chinese text, its English gloss, how closely the text was checked, and the sources:
+/// the tail every regulation entry shares.
+template <class T>
+void read_glossed_text(EntryReader& r, FileChecks& checks, T& entry) {
+  entry.text_zh = r.str("text_zh");
+  entry.text_en = r.str("text_en");
+  entry.text_status = read_text_status(r);
+  entry.sources = checks.sources(r);
+}
+
 /// The ten problem types of the 164 notice, with the ids issue 4 fixed for them.
 const std::set<std::string> kProblemTypeIds = {
     "illegal_collection", "excessive_collection", "illegal_use",         "forced_targeted_push",
@@ -499,10 +509,7 @@ ProblemType read_problem_type(EntryReader& r, FileChecks& checks, const std::str
   p.name_zh = r.str("name_zh");
   p.name_en = r.str("name_en");
   p.group = r.str_in("group", kProblemGroups);
-  p.text_zh = r.str("text_zh");
-  p.text_en = r.str("text_en");
-  p.text_status = read_text_status(r);
-  p.sources = checks.sources(r);
+  read_glossed_text(r, checks, p);
   return p;
 }
 
@@ -529,16 +536,13 @@ RegulationItem read_regulation_item(EntryReader& r, FileChecks& checks, const st
   } else if (!numbered(id, item.parent + ".")) {
     r.fail("id", "'" + id + "' is not an item code " + item.parent + ".<n> of its parent");
   }
-  item.text_zh = r.str("text_zh");
-  item.text_en = r.str("text_en");
   item.problem_types = r.strings("problem_types");
   if (item.category && !item.problem_types.empty()) {
     r.fail("problem_types", "must be empty for a category (its items carry the mapping)");
   }
   for (const auto& t : item.problem_types)
     refs.push_back({file, r.where(), "problem_types", t, RefKind::kProblemType});
-  item.text_status = read_text_status(r);
-  item.sources = checks.sources(r);
+  read_glossed_text(r, checks, item);
   return item;
 }
 
@@ -641,10 +645,7 @@ Threshold read_threshold(EntryReader& r, FileChecks& checks, const std::string& 
   t.value = r.integer("value");
   if (t.value <= 0) r.fail("value", "must be a positive integer");
   t.unit = r.str_in("unit", kThresholdUnits);
-  t.text_zh = r.str("text_zh");
-  t.text_en = r.str("text_en");
-  t.text_status = read_text_status(r);
-  t.sources = checks.sources(r);
+  read_glossed_text(r, checks, t);
   return t;
 }
 

@@ -623,3 +623,334 @@ TEST(KnowledgeFramework, ConsentSignals) {
 
 } // namespace
 } // namespace appaudit::knowledge
+
+// The regulation catalog (knowledge/regulations/): the embedded documents have their real
+// sizes and key entries, and each validation rule is caught on a small in-memory file.
+namespace appaudit::knowledge {
+namespace {
+
+TEST(KnowledgeRegulations, CatalogHasTheDocumentsSizes) {
+  std::set<std::string> ids;
+  for (const auto& p : kb().problem_types()) ids.insert(p.id);
+  EXPECT_EQ(ids, (std::set<std::string>{"illegal_collection", "excessive_collection", "illegal_use",
+                                        "forced_targeted_push", "forced_permissions", "self_start",
+                                        "misleading_download", "misleading_pi", "store_disclosure",
+                                        "store_management"}));
+  size_t categories = 0;
+  size_t items = 0;
+  for (const auto& item : kb().regulation_items()) (item.category ? categories : items) += 1;
+  EXPECT_EQ(categories, 6u);
+  EXPECT_EQ(items, 31u);
+  EXPECT_EQ(kb().app_types().size(), 39u);
+  size_t no_pi = 0;
+  for (const auto& t : kb().app_types()) no_pi += t.no_pi_needed ? 1 : 0;
+  EXPECT_EQ(no_pi, 13u); // 第五条: 13 types 无须个人信息，即可使用基本功能服务
+  EXPECT_EQ(kb().gbt41391_appendices().size(), 6u);
+}
+
+TEST(KnowledgeRegulations, ProblemTypesAreGroupedAsTheNoticeGroupsThem) {
+  const ProblemType* push = kb().find_problem_type("forced_targeted_push");
+  ASSERT_NE(push, nullptr);
+  EXPECT_EQ(push->name_zh, "强制用户使用定向推送功能");
+  EXPECT_EQ(push->group, "pi_processing");
+  EXPECT_EQ(kb().find_problem_type("self_start")->group, "obstruction_harassment");
+  EXPECT_EQ(kb().find_problem_type("misleading_pi")->group, "deception");
+  EXPECT_EQ(kb().find_problem_type("store_management")->group, "store_responsibility");
+}
+
+TEST(KnowledgeRegulations, IdentificationMethodItems) {
+  const RegulationItem* clicks = kb().find_regulation_item("m191.1.3");
+  ASSERT_NE(clicks, nullptr);
+  EXPECT_FALSE(clicks->category);
+  EXPECT_EQ(clicks->parent, "m191.1");
+  EXPECT_NE(clicks->text_zh.find("需多于4次点击"), std::string::npos);
+  const RegulationItem* frequency = kb().find_regulation_item("m191.4.4");
+  ASSERT_NE(frequency, nullptr);
+  EXPECT_EQ(frequency->problem_types, std::vector<std::string>{"excessive_collection"});
+  const RegulationItem* sdk = kb().find_regulation_item("m191.5.1");
+  ASSERT_NE(sdk, nullptr);
+  EXPECT_NE(sdk->text_zh.find("嵌入的第三方代码、插件"), std::string::npos);
+  EXPECT_EQ(kb().find_regulation_item("m191.3.1")->problem_types,
+            std::vector<std::string>{"illegal_collection"});
+  EXPECT_EQ(kb().find_regulation_item("m191.3.6")->problem_types,
+            std::vector<std::string>{"forced_targeted_push"});
+  // Every item of categories 1-5 evidences a problem type; category 6 (deletion, complaints)
+  // has no counterpart among the ten.
+  for (const auto& item : kb().regulation_items()) {
+    if (item.category || item.parent == "m191.6") continue;
+    EXPECT_FALSE(item.problem_types.empty()) << item.id;
+  }
+}
+
+TEST(KnowledgeRegulations, FindAppTypeByIdOrChineseName) {
+  const AppType* browser = kb().find_app_type("browser");
+  ASSERT_NE(browser, nullptr);
+  EXPECT_EQ(browser->name_zh, "浏览器类");
+  EXPECT_EQ(kb().find_app_type("浏览器类"), browser);
+  EXPECT_EQ(kb().find_app_type("浏览器"), browser);
+  EXPECT_EQ(kb().find_app_type("浏览"), nullptr);
+  EXPECT_EQ(kb().find_app_type(""), nullptr);
+  EXPECT_EQ(kb().find_app_type("类"), nullptr);
+  EXPECT_TRUE(browser->no_pi_needed);
+  EXPECT_TRUE(browser->necessary_pi.empty());
+  for (const char* name : {"输入法", "实用工具类", "女性健康", "应用商店", "网络直播"}) {
+    const AppType* t = kb().find_app_type(name);
+    ASSERT_NE(t, nullptr) << name;
+    EXPECT_TRUE(t->no_pi_needed) << name;
+  }
+  for (const char* id : {"map_navigation", "ride_hailing", "instant_messaging", "online_shopping",
+                         "food_delivery", "postal_express", "show_ticketing", "mobile_banking"}) {
+    const AppType* t = kb().find_app_type(id);
+    ASSERT_NE(t, nullptr) << id;
+    EXPECT_FALSE(t->no_pi_needed) << id;
+    EXPECT_EQ(t->name_zh.rfind("类"), t->name_zh.size() - std::string("类").size()) << id;
+  }
+}
+
+TEST(KnowledgeRegulations, NecessaryPiFollowsTheTaxonomy) {
+  const AppType* map = kb().find_app_type("地图导航");
+  ASSERT_NE(map, nullptr);
+  EXPECT_EQ(map->basic_function_zh, "定位和导航");
+  EXPECT_TRUE(kb().is_necessary_pi(*map, "location_precise"));
+  EXPECT_TRUE(kb().is_necessary_pi(*map, "location_wifi_scan")); // narrower than location_wifi
+  EXPECT_FALSE(kb().is_necessary_pi(*map, "contacts"));
+  EXPECT_FALSE(kb().is_necessary_pi(*map, "device_imei"));
+  const AppType* shop = kb().find_app_type("网上购物类");
+  ASSERT_NE(shop, nullptr);
+  EXPECT_TRUE(kb().is_necessary_pi(*shop, "phone_number"));
+  EXPECT_TRUE(kb().is_necessary_pi(*shop, "postal_address"));
+  EXPECT_FALSE(kb().is_necessary_pi(*shop, "location_precise"));
+  const AppType* input = kb().find_app_type("input_method");
+  EXPECT_FALSE(kb().is_necessary_pi(*input, "contacts"));
+  for (const auto& t : kb().app_types()) {
+    for (const auto& line : t.necessary_pi) {
+      for (const auto& p : line.pi_types) EXPECT_NE(kb().find_pi_type(p), nullptr) << t.id << p;
+    }
+  }
+}
+
+TEST(KnowledgeRegulations, ImmutableDeviceIdsAgreeWithThePiTaxonomy) {
+  std::set<std::string> listed;
+  for (const auto& d : kb().immutable_device_ids()) listed.insert(d.pi_type);
+  std::set<std::string> flagged;
+  for (const auto& t : kb().pi_types()) {
+    if (t.immutable_device_id) flagged.insert(t.id);
+  }
+  EXPECT_EQ(listed, flagged);
+  EXPECT_EQ(listed.count("device_imei"), 1u);
+  EXPECT_EQ(listed.count("android_id"), 0u);
+}
+
+TEST(KnowledgeRegulations, Thresholds) {
+  auto check = [](const char* id, int value, const char* unit) {
+    const Threshold* t = kb().find_threshold(id);
+    ASSERT_NE(t, nullptr) << id;
+    EXPECT_EQ(t->value, value) << id;
+    EXPECT_EQ(t->unit, unit) << id;
+  };
+  check("collection_interval_frequent", 30, "seconds");
+  check("collection_interval_very_frequent", 2, "seconds");
+  check("permission_reask_after_refusal", 48, "hours");
+  check("privacy_policy_max_clicks", 4, "clicks");
+  check("request_handling_working_days", 15, "working_days");
+  EXPECT_EQ(kb().find_threshold("privacy_policy_max_clicks")->text_status, TextStatus::kVerified);
+  EXPECT_EQ(kb().find_threshold("permission_reask_after_refusal")->text_status,
+            TextStatus::kPractice);
+}
+
+// --- validation, one rule per test
+
+std::string problem(const std::string& id, const std::string& group = "pi_processing") {
+  return R"({"id": ")" + id + R"(", "name_zh": "甲", "name_en": "A", "group": ")" + group +
+         R"(", "text_zh": "甲", "text_en": "A", "text_status": "verified", "sources": ["s"]})";
+}
+
+std::string reg_item(const std::string& id, const std::string& parent,
+                     const std::string& problem_types = "") {
+  std::string kind = parent == "null" ? "category" : "item";
+  return R"({"id": ")" + id + R"(", "kind": ")" + kind + R"(", "parent": )" + parent +
+         R"(, "text_zh": "甲", "text_en": "A", "problem_types": [)" + problem_types +
+         R"(], "text_status": "unverified", "sources": ["s"]})";
+}
+
+std::string pi_entry(const std::string& id, bool immutable = false) {
+  return R"({"id": ")" + id +
+         R"(", "name_zh": "甲", "name_en": "A", "category": "other", "sensitive": false, )" +
+         R"("immutable_device_id": )" + (immutable ? "true" : "false") +
+         R"(, "parent": null, "sources": ["s"]})";
+}
+
+std::string app_type(const std::string& id, const std::string& name_zh,
+                     const std::string& necessary_pi, bool no_pi_needed) {
+  return R"({"id": ")" + id + R"(", "name_zh": ")" + name_zh +
+         R"(", "name_en": "A", "clause": "第五条（一）", "basic_function_zh": "甲", "necessary_pi": [)" +
+         necessary_pi + R"(], "no_pi_needed": )" + (no_pi_needed ? "true" : "false") +
+         R"(, "text_status": "secondary", "sources": ["s"]})";
+}
+
+TEST(KnowledgeRegulationsLoader, ProblemTypesAreTheTenOfTheNotice) {
+  EXPECT_EQ(error_of_kind("problem_types", problem("self_start", "obstruction_harassment")), "");
+  std::string e = error_of_kind("problem_types", problem("spam"));
+  EXPECT_TRUE(contains(e, "entry 'spam' field 'id' 'spam' is not one of the ten problem types"))
+      << e;
+  e = error_of_kind("problem_types", problem("self_start", "harassment"));
+  EXPECT_TRUE(contains(e, "field 'group' 'harassment' unknown")) << e;
+  // The catalog file itself must hold all ten.
+  e = error_of_files(
+      {{"regulations/mitt_164.json", envelope("problem_types", problem("illegal_collection"))}});
+  EXPECT_TRUE(contains(e, "knowledge/regulations/mitt_164.json: lacks problem type")) << e;
+}
+
+TEST(KnowledgeRegulationsLoader, RegulationItemsHangUnderTheirCategory) {
+  auto with_problems = [](const std::string& entries) {
+    return error_of_files(
+        {{"problem_types.json", envelope("problem_types", problem("illegal_use"))},
+         {"regulation_items.json", envelope("regulation_items", entries)}});
+  };
+  EXPECT_EQ(with_problems(reg_item("m191.5", "null") + "," +
+                          reg_item("m191.5.1", R"("m191.5")", R"("illegal_use")")),
+            "");
+  std::string category_with_parent = reg_item("m191.5", R"("m191.4")");
+  category_with_parent.replace(category_with_parent.find("item"), 4, "category");
+  std::string e = with_problems(category_with_parent);
+  EXPECT_TRUE(contains(e, "entry 'm191.5' field 'parent' must be null for a category")) << e;
+  e = with_problems(reg_item("m191.x", "null"));
+  EXPECT_TRUE(contains(e, "'m191.x' is not a category code")) << e;
+  e = with_problems(reg_item("m191.5", "null") + "," + reg_item("m191.6.1", R"("m191.5")"));
+  EXPECT_TRUE(contains(e, "'m191.6.1' is not an item code m191.5.<n>")) << e;
+  e = with_problems(reg_item("m191.5.1", R"("m191.5")"));
+  EXPECT_TRUE(contains(e, "entry 'm191.5.1' field 'parent' 'm191.5' is not a category")) << e;
+  e = with_problems(reg_item("m191.5", "null") + "," +
+                    reg_item("m191.5.1", R"("m191.5")", R"("spam")"));
+  EXPECT_TRUE(contains(e,
+                       "entry 'm191.5.1' field 'problem_types' refers to unknown problem "
+                       "type 'spam'"))
+      << e;
+  e = with_problems(reg_item("m191.5", "null", R"("illegal_use")"));
+  EXPECT_TRUE(contains(e, "field 'problem_types' must be empty for a category")) << e;
+  e = error_of_files({{"problem_types.json", envelope("problem_types", problem("illegal_use"))},
+                      {"regulations/identification_method.json",
+                       envelope("regulation_items", reg_item("m191.5", "null"))}});
+  EXPECT_TRUE(contains(e, "has 1 categories and 0 items; the identification method has 6 and 31"))
+      << e;
+}
+
+TEST(KnowledgeRegulationsLoader, AppTypesNameTheirNecessaryPi) {
+  auto with_pi = [](const std::string& entries, const std::string& path = "app_types.json") {
+    return error_of_files({{"pi_types.json", envelope("pi_types", pi_entry("phone_number"))},
+                           {path, envelope("app_types", entries)}});
+  };
+  const std::string phone = R"({"text_zh": "注册用户移动电话号码", "pi_types": ["phone_number"]})";
+  EXPECT_EQ(with_pi(app_type("browser", "浏览器类", "", true) + "," +
+                    app_type("online_game", "网络游戏类", phone, false)),
+            "");
+  std::string e = with_pi(app_type("browser", "浏览器", "", true));
+  EXPECT_TRUE(contains(e,
+                       "entry 'browser' field 'name_zh' '浏览器' must be the rule's name ending "
+                       "in 类"))
+      << e;
+  e = with_pi(app_type("Browser", "浏览器类", "", true));
+  EXPECT_TRUE(contains(e, "'Browser' is not a snake_case id")) << e;
+  e = with_pi(app_type("browser", "浏览器类", phone, true));
+  EXPECT_TRUE(contains(e, "field 'no_pi_needed' must be true exactly when necessary_pi is empty"))
+      << e;
+  e = with_pi(app_type("online_game", "网络游戏类", "", false));
+  EXPECT_TRUE(contains(e, "field 'no_pi_needed' must be true exactly")) << e;
+  e = with_pi(app_type("online_game", "网络游戏类",
+                       R"({"text_zh": "甲", "pi_types": ["imsi_of_the_moon"]})", false));
+  EXPECT_TRUE(contains(e,
+                       "entry 'online_game' necessary_pi[0] field 'pi_types' refers to unknown "
+                       "PI type 'imsi_of_the_moon'"))
+      << e;
+  e = with_pi(app_type("online_game", "网络游戏类",
+                       R"({"text_zh": "甲", "pi_types": ["phone_number"], "note": 1})", false));
+  EXPECT_TRUE(contains(e, "necessary_pi[0] field 'note' is not part of the schema")) << e;
+  e = with_pi(app_type("online_game", "网络游戏类", R"({"text_zh": "甲", "pi_types": []})", false));
+  EXPECT_TRUE(contains(e, "field 'pi_types' must name at least one PI type")) << e;
+  e = with_pi(app_type("a_browser", "浏览器类", "", true) + "," +
+              app_type("browser", "浏览器类", "", true));
+  EXPECT_TRUE(contains(e,
+                       "entry 'browser' field 'name_zh' '浏览器类' is already entry "
+                       "'a_browser'"))
+      << e;
+  e = with_pi(app_type("browser", "浏览器类", "", true), "regulations/necessary_pi.json");
+  EXPECT_TRUE(contains(e, "regulations/necessary_pi.json: has 1 app types; the rule lists 39"))
+      << e;
+}
+
+std::string low_relevance(const std::string& app_type, const std::string& permissions) {
+  return R"({"id": "low_relevance.map", "kind": "low_relevance_permissions", )"
+         R"("service_type_zh": "地图导航", "app_type": )" +
+         app_type + R"(, "permissions": [)" + permissions +
+         R"(], "text_status": "unverified", "sources": ["s"]})";
+}
+
+TEST(KnowledgeRegulationsLoader, Gbt41391AgreesWithThePiTaxonomy) {
+  auto gbt = [](const std::string& pi_entries, const std::string& entries) {
+    return error_of_files({{"pi_types.json", envelope("pi_types", pi_entries)},
+                           {"gbt41391.json", envelope("gbt41391", entries)}});
+  };
+  auto immutable = [](const std::string& pi) {
+    return R"({"id": "immutable.)" + pi + R"(", "kind": "immutable_device_id", "name_zh": "甲", )" +
+           R"("pi_type": ")" + pi + R"(", "text_status": "unverified", "sources": ["s"]})";
+  };
+  const std::string appendix = R"({"id": "appendix.f", "kind": "appendix", "title_zh": "甲", )"
+                               R"("title_en": "A", "normative": false, "sources": ["s"]})";
+  EXPECT_EQ(gbt(pi_entry("android_id") + "," + pi_entry("device_imei", true),
+                appendix + "," + immutable("device_imei")),
+            "");
+  std::string e = gbt(pi_entry("android_id") + "," + pi_entry("device_imei", true),
+                      immutable("android_id") + "," + immutable("device_imei"));
+  EXPECT_TRUE(contains(e,
+                       "knowledge/gbt41391.json: entry 'immutable.android_id' field 'pi_type' "
+                       "'android_id' is not flagged immutable_device_id in pi_types.json"))
+      << e;
+  e = gbt(pi_entry("device_imei", true) + "," + pi_entry("mac_address", true),
+          immutable("device_imei"));
+  EXPECT_TRUE(contains(e,
+                       "knowledge/pi_types.json: entry 'mac_address' field "
+                       "'immutable_device_id' is true but gbt41391.json does not list it"))
+      << e;
+  std::string renamed = immutable("device_imei");
+  renamed.replace(renamed.find("device_imei"), 11, "imei_x");
+  e = gbt(pi_entry("device_imei", true), renamed);
+  EXPECT_TRUE(contains(e, "field 'id' must be 'immutable.device_imei'")) << e;
+  e = gbt(pi_entry("device_imei", true),
+          R"({"id": "f", "kind": "appendix", "title_zh": "甲", "title_en": "A", )"
+          R"("normative": false, "sources": ["s"]})");
+  EXPECT_TRUE(contains(e, "entry 'f' field 'id' 'f' must start with 'appendix.'")) << e;
+  const std::string contacts = R"("android.permission.READ_CONTACTS")";
+  e = gbt(pi_entry("device_imei", true), low_relevance(R"("map_navigation")", contacts));
+  EXPECT_TRUE(contains(e,
+                       "entry 'low_relevance.map' field 'app_type' refers to unknown app "
+                       "type 'map_navigation'"))
+      << e;
+  e = gbt(pi_entry("device_imei", true), low_relevance("null", contacts));
+  EXPECT_TRUE(contains(e,
+                       "field 'permissions' refers to unknown permission "
+                       "'android.permission.READ_CONTACTS'"))
+      << e;
+  e = gbt(pi_entry("device_imei", true), low_relevance("null", ""));
+  EXPECT_TRUE(contains(e, "field 'permissions' must name at least one permission")) << e;
+}
+
+TEST(KnowledgeRegulationsLoader, Thresholds) {
+  auto threshold = [](const std::string& value, const std::string& unit,
+                      const std::string& status = "verified") {
+    return R"({"id": "t", "value": )" + value + R"(, "unit": ")" + unit +
+           R"(", "text_zh": "甲", "text_en": "A", "text_status": ")" + status +
+           R"(", "sources": ["s"]})";
+  };
+  EXPECT_EQ(error_of_kind("thresholds", threshold("4", "clicks")), "");
+  EXPECT_TRUE(contains(error_of_kind("thresholds", threshold("0", "clicks")),
+                       "entry 't' field 'value' must be a positive integer"));
+  EXPECT_TRUE(
+      contains(error_of_kind("thresholds", threshold("4", "taps")), "field 'unit' 'taps' unknown"));
+  EXPECT_TRUE(contains(error_of_kind("thresholds", threshold("4.5", "clicks")),
+                       "field 'value' must be an integer"));
+  EXPECT_TRUE(contains(error_of_kind("thresholds", threshold("4", "clicks", "rumour")),
+                       "field 'text_status' 'rumour' unknown"));
+}
+
+} // namespace
+} // namespace appaudit::knowledge
