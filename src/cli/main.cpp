@@ -17,6 +17,7 @@
 #include "knowledge/knowledge.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
+#include "rules/rules.hpp"
 
 namespace {
 
@@ -123,6 +124,13 @@ int main(int argc, char** argv) {
   scan->add_option("-o,--output", out_path, "Write the report to FILE instead of stdout");
   scan->add_flag("--timings", timings,
                  "Add per-stage wall-clock timings (the report is then not reproducible)");
+  std::string app_type;
+  scan->add_option("--app-type", app_type,
+                   "App type for the necessary-PI rule: an id or Chinese name of the 39 types of "
+                   "the necessary-PI rule (e.g. browser, 浏览器)");
+  std::string fail_on;
+  scan->add_option("--fail-on", fail_on,
+                   "Exit 1 when a finding at or above SEVERITY exists (high|medium|low|info)");
 
   std::string knowledge_dir;
   CLI::App* knowledge_cmd = app.add_subcommand(
@@ -144,10 +152,32 @@ int main(int argc, char** argv) {
 
   if (knowledge_cmd->parsed()) return print_knowledge(knowledge_dir);
 
+  if (!fail_on.empty() && appaudit::rules::severity_rank(fail_on) < 0) {
+    return fail("usage: --fail-on " + fail_on +
+                ": unknown severity; use high, medium, low or info");
+  }
   std::string text;
+  bool gate_hit = false;
   try {
-    auto result = appaudit::engine::scan_file(input);
+    appaudit::engine::ScanOptions scan_options;
+    if (!app_type.empty()) {
+      const auto& k = appaudit::engine::knowledge_for(scan_options);
+      if (k.find_app_type(app_type) == nullptr) {
+        std::string valid;
+        for (const auto& t : k.app_types()) valid += "\n  " + t.id + "  " + t.name_zh;
+        return fail("usage: --app-type " + app_type +
+                    ": unknown app type; valid ids and names:" + valid);
+      }
+      scan_options.app_type = app_type;
+    }
+    auto result = appaudit::engine::scan_file(input, scan_options);
     if (!result) return fail(result.error().to_string());
+    if (!fail_on.empty() && result->rules) {
+      const int bar = appaudit::rules::severity_rank(fail_on);
+      for (const auto& f : result->rules->findings) {
+        if (appaudit::rules::severity_rank(f.severity) >= bar) gate_hit = true;
+      }
+    }
     if (format == "text") {
       text = appaudit::report::render_text(*result, timings);
     } else {
@@ -161,5 +191,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return fail(input + ": internal error: " + e.what());
   }
-  return write_output(text, out_path);
+  const int written = write_output(text, out_path);
+  if (written != 0) return written;
+  return gate_hit ? 1 : 0;
 }

@@ -136,13 +136,6 @@ void summarize_dex(const dex::DexFile& file, const ScanOptions& options, DexSumm
   }
 }
 
-/// The knowledge base for a scan: the caller's, or the embedded one (loaded once).
-const knowledge::Knowledge& knowledge_for(const ScanOptions& options) {
-  if (options.knowledge != nullptr) return *options.knowledge;
-  static const knowledge::Knowledge embedded = knowledge::Knowledge::load_embedded();
-  return embedded;
-}
-
 /// The analysis stages over the opened DEX files (their timings are reported as
 /// "analysis.*" sub-stages).
 void run_analysis(const dex::DexSet& set, const dex::ClassIndex& index, const ScanOptions& options,
@@ -154,6 +147,15 @@ void run_analysis(const dex::DexSet& set, const dex::ClassIndex& index, const Sc
                                       result.inventory, k, result.diagnostics);
   for (const auto& t : result.analysis->timings)
     result.timings.push_back({t.stage, t.milliseconds});
+  auto t0 = std::chrono::steady_clock::now();
+  if (!options.app_type.empty()) result.app_type = k.find_app_type(options.app_type);
+  rules::RulesInput in;
+  in.manifest = result.manifest ? &*result.manifest : nullptr;
+  in.analysis = &*result.analysis;
+  in.app_type = result.app_type;
+  result.rules = rules::evaluate(in, k);
+  std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - t0;
+  result.timings.push_back({"analysis.rules", d.count()});
 }
 
 /// Opens every DEX of `set` and fills `result.dex` in set order (= loading order); returns
@@ -300,6 +302,12 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
 } // namespace
 
 const char* to_string(InputKind kind) { return kind == InputKind::kDex ? "dex" : "apk"; }
+
+const knowledge::Knowledge& knowledge_for(const ScanOptions& options) {
+  if (options.knowledge != nullptr) return *options.knowledge;
+  static const knowledge::Knowledge embedded = knowledge::Knowledge::load_embedded();
+  return embedded;
+}
 
 Expected<ScanResult> scan_file(const std::string& path, const ScanOptions& options) {
   ScanResult result;

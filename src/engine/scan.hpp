@@ -26,6 +26,7 @@
 #include "apk/signing.hpp"
 #include "core/diagnostics.hpp"
 #include "core/error.hpp"
+#include "rules/rules.hpp"
 
 namespace appaudit::engine {
 
@@ -73,6 +74,9 @@ struct ScanResult {
   /// Call-graph, SDK and consent analysis (absent when disabled or when no DEX was read).
   std::optional<analysis::AnalysisResult> analysis;
   std::string knowledge_version; ///< SHA-256 of the knowledge base used
+  /// Findings and rule coverage (absent when the analyses did not run).
+  std::optional<rules::RulesResult> rules;
+  const knowledge::AppType* app_type = nullptr; ///< from ScanOptions::app_type, when given
   Diagnostics diagnostics;
   std::vector<StageTiming> timings;
 };
@@ -84,7 +88,14 @@ struct ScanOptions {
   bool analyze = true;
   /// Knowledge base to use; nullptr = the embedded one.
   const knowledge::Knowledge* knowledge = nullptr;
+  /// App type for the necessary-PI rule: an id or Chinese name of knowledge's app types
+  /// ("browser", "浏览器类", "浏览器"); "" = unknown. The caller validates it (see
+  /// find_app_type); an unknown name is treated as unknown.
+  std::string app_type;
 };
+
+/// The knowledge base a scan with these options uses (the embedded one by default).
+const knowledge::Knowledge& knowledge_for(const ScanOptions& options);
 
 /// Scans one APK or DEX file. Errors only when the input is unusable (cannot be read; neither
 /// a ZIP archive with a central directory nor a DEX file; a loose DEX whose header is invalid).

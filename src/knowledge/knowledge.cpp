@@ -292,7 +292,15 @@ E enum_field(EntryReader& r, const std::string& field, const E (&values)[N]) {
 }
 
 /// A reference to an entry of another catalog, checked once every file is read.
-enum class RefKind { kPiType, kPermission, kSdk, kFrameworkClass, kProblemType, kAppType };
+enum class RefKind {
+  kPiType,
+  kPermission,
+  kSdk,
+  kFrameworkClass,
+  kProblemType,
+  kAppType,
+  kRegulationItem,
+};
 
 struct Ref {
   std::string file, where, field, id;
@@ -305,6 +313,7 @@ const char* ref_kind_name(RefKind kind) {
     case RefKind::kPermission: return "permission";
     case RefKind::kSdk: return "SDK";
     case RefKind::kFrameworkClass: return "framework class";
+    case RefKind::kRegulationItem: return "regulation item";
     case RefKind::kProblemType: return "problem type";
     case RefKind::kAppType: return "app type";
   }
@@ -649,6 +658,26 @@ Threshold read_threshold(EntryReader& r, FileChecks& checks, const std::string& 
   return t;
 }
 
+Rule read_rule(EntryReader& r, FileChecks& checks, const std::string& id, const std::string& file,
+               std::vector<Ref>& refs) {
+  Rule rule;
+  rule.id = id;
+  rule.title_zh = r.str("title_zh");
+  rule.title_en = r.str("title_en");
+  rule.category = r.str("category");
+  refs.push_back({file, r.where(), "category", rule.category, RefKind::kProblemType});
+  rule.clauses = r.strings("clauses");
+  for (const auto& c : rule.clauses)
+    refs.push_back({file, r.where(), "clauses", c, RefKind::kRegulationItem});
+  rule.severity = r.str_in("severity", {"high", "medium", "low", "info"});
+  rule.engine = r.str_in("engine", {"static", "policy", "dynamic"});
+  rule.evidence_zh = r.str("evidence_zh");
+  rule.evidence_en = r.str("evidence_en");
+  if (rule.title_zh.empty() || rule.title_en.empty()) r.fail("title_zh", "titles must be set");
+  rule.sources = checks.sources(r);
+  return rule;
+}
+
 [[noreturn]] void fail_entry(const std::string& file, const std::string& id,
                              const std::string& field, const std::string& what) {
   throw KnowledgeError("knowledge/" + file + ": entry '" + id + "' field '" + field + "' " + what);
@@ -929,6 +958,8 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
             {k.gbt41391_appendices_, k.immutable_device_ids_, k.low_relevance_permissions_});
       } else if (f.kind == "thresholds") {
         k.thresholds_.push_back(read_threshold(r, checks, id));
+      } else if (f.kind == "rules") {
+        k.rules_.push_back(read_rule(r, checks, id, f.path, refs));
       } else {
         throw KnowledgeError("knowledge/" + f.path + ": unknown kind '" + f.kind + "'");
       }
@@ -947,6 +978,11 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
         break;
       case RefKind::kProblemType: ok = k.find_problem_type(ref.id) != nullptr; break;
       case RefKind::kAppType: ok = find_by_id(k.app_types_, ref.id) != nullptr; break;
+      case RefKind::kRegulationItem: {
+        const RegulationItem* item = find_by_id(k.regulation_items_, ref.id);
+        ok = item != nullptr && !item->category;
+        break;
+      }
     }
     if (!ok) {
       throw KnowledgeError("knowledge/" + ref.file + ": " + ref.where + " field '" + ref.field +

@@ -253,6 +253,21 @@ struct Threshold {
   std::vector<std::string> sources;
 };
 
+/// A rule of the rule engine (knowledge/rules.json): what it checks, the 164 problem type it
+/// evidences, the 191-method items it cites, how severe a hit is, and which engine can
+/// supply its evidence ("static" now; "policy" and "dynamic" rules are listed so that rule
+/// coverage says plainly what was not checked).
+struct Rule {
+  std::string id;
+  std::string title_zh, title_en;
+  std::string category;             ///< ProblemType id
+  std::vector<std::string> clauses; ///< RegulationItem ids (items, not categories)
+  std::string severity;             ///< high | medium | low | info
+  std::string engine;               ///< static | policy | dynamic
+  std::string evidence_zh, evidence_en;
+  std::vector<std::string> sources;
+};
+
 /// One knowledge file's bytes, by its path relative to knowledge/ ("sdks/cn.json").
 struct KnowledgeFile {
   std::string path;
@@ -289,6 +304,7 @@ class Knowledge {
     return low_relevance_permissions_;
   }
   const std::vector<Threshold>& thresholds() const { return thresholds_; }
+  const std::vector<Rule>& rules() const { return rules_; }
   /// Sources of all files, "file#id" → Source.
   const std::vector<Source>& sources() const { return sources_; }
 
@@ -326,6 +342,7 @@ class Knowledge {
   std::vector<ImmutableDeviceId> immutable_device_ids_;
   std::vector<LowRelevancePermissions> low_relevance_permissions_;
   std::vector<Threshold> thresholds_;
+  std::vector<Rule> rules_;
   std::vector<Source> sources_;
   std::string version_;
 };

@@ -117,6 +117,43 @@ void add_analysis_json(const engine::ScanResult& r, Json& report) {
   report["missing_permissions"] = missing;
   report["self_start"] = self_start;
   report["analysis"] = stats;
+
+  Json app_type = nullptr;
+  if (r.app_type != nullptr) {
+    app_type = Json{{"id", r.app_type->id}, {"name_zh", r.app_type->name_zh}, {"source", "cli"}};
+  }
+  Json findings = Json::array(), coverage = Json::array();
+  if (r.rules) {
+    for (const auto& f : r.rules->findings) {
+      Json evidence = Json::array();
+      for (const auto& e : f.evidence) {
+        Json je{{"kind", e.kind}, {"text", e.text}};
+        if (!e.pi_type.empty()) je["pi_type"] = e.pi_type;
+        if (!e.api.empty()) je["api"] = e.api;
+        je["location"] = str_or_null(e.location);
+        if (!e.path.empty()) je["path"] = e.path;
+        evidence.push_back(je);
+      }
+      findings.push_back(Json{{"rule", f.rule},
+                              {"category", f.category},
+                              {"severity", f.severity},
+                              {"title", f.title},
+                              {"title_zh", f.title_zh},
+                              {"clauses", f.clauses},
+                              {"party", str_or_null(f.party)},
+                              {"evidence", evidence},
+                              {"confidence", f.confidence}});
+    }
+    for (const auto& c : r.rules->coverage) {
+      coverage.push_back(Json{{"rule", c.rule},
+                              {"status", c.status},
+                              {"reason", str_or_null(c.reason)},
+                              {"findings", c.findings}});
+    }
+  }
+  report["app_type"] = app_type;
+  report["findings"] = findings;
+  report["rule_coverage"] = coverage;
 }
 
 } // namespace appaudit::report

@@ -145,6 +145,22 @@ std::string render_text(const engine::ScanResult& r, bool include_timings) {
                (starts.empty() ? std::string() : " -> " + starts));
     }
   }
+  if (r.rules) {
+    line(out, "\n  findings (%s)\n", std::to_string(r.rules->findings.size()));
+    for (const auto& f : r.rules->findings) {
+      std::string clauses;
+      for (const auto& c : f.clauses) clauses += (clauses.empty() ? "" : ",") + c;
+      line(out, "    %s\n",
+           f.severity + "  " + f.rule + (f.party.empty() ? std::string() : " [" + f.party + "]") +
+               "  " + f.title_zh + " / " + f.title + "  (" + f.category +
+               (clauses.empty() ? std::string() : "; " + clauses) + ")");
+    }
+    size_t na = 0;
+    for (const auto& c : r.rules->coverage) na += c.status == "not_applicable" ? 1 : 0;
+    line(out, "  rules        %s\n",
+         std::to_string(r.rules->coverage.size()) + " run, " + std::to_string(na) +
+             " not applicable (see rule_coverage in the JSON report)");
+  }
   if (!r.diagnostics.empty()) {
     line(out, "\n  diagnostics (%s)\n",
          std::to_string(r.diagnostics.items().size() + r.diagnostics.dropped()));

@@ -175,6 +175,44 @@ TEST(Cli, AnalysisOfARealAppIsReproducible) {
   EXPECT_GT(bugly_by_caller, 0u);
 }
 
+TEST(Cli, FindingsCiteTheRegulationAndGateWithFailOn) {
+  const std::string apk = test::fixtures_dir() + "/apk/an_provider.apk";
+  CliRun r = run("scan " + apk);
+  ASSERT_EQ(r.code, 0) << r.err; // findings alone never change the exit code
+  json j = json::parse(r.out);
+  bool pre = false;
+  for (const auto& f : j["findings"]) {
+    if (f["rule"] == "pre_consent_collection" && f["party"] == "app") {
+      pre = true;
+      EXPECT_EQ(f["category"], "illegal_collection");
+      EXPECT_EQ(f["clauses"], json::array({"m191.3.1"}));
+      EXPECT_EQ(f["severity"], "high");
+      EXPECT_FALSE(f["evidence"][0]["path"].empty());
+    }
+  }
+  EXPECT_TRUE(pre);
+  EXPECT_FALSE(j["rule_coverage"].empty());
+  EXPECT_EQ(run("scan " + apk + " --fail-on high").code, 1);
+  // The all-gated app has no high finding unless its type makes something unnecessary.
+  const std::string gated = test::fixtures_dir() + "/apk/an_all_gated.apk";
+  CliRun g = run("scan " + gated + " --fail-on high");
+  EXPECT_EQ(g.code, 0) << g.out.substr(0, 2000);
+  EXPECT_EQ(run("scan " + gated + " --fail-on high --app-type 浏览器").code, 1);
+}
+
+TEST(Cli, BadRuleOptionsAreExplained) {
+  CliRun t = run("scan " + hello() + " --app-type nonsense");
+  EXPECT_EQ(t.code, 2);
+  EXPECT_NE(t.err.find("browser"), std::string::npos) << t.err; // lists the valid ids
+  EXPECT_NE(t.err.find("浏览器类"), std::string::npos) << t.err;
+  CliRun s = run("scan " + hello() + " --fail-on critical");
+  EXPECT_EQ(s.code, 2);
+  EXPECT_NE(s.err.find("high, medium, low or info"), std::string::npos) << s.err;
+  CliRun ok = run("scan " + hello() + " --app-type browser");
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  EXPECT_EQ(json::parse(ok.out)["app_type"]["id"], "browser");
+}
+
 TEST(Cli, TextReportSummarisesTheAnalysis) {
   CliRun r = run("scan --format text " + test::fixtures_dir() + "/apk/an_provider.apk");
   ASSERT_EQ(r.code, 0) << r.err;

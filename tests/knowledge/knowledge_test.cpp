@@ -952,5 +952,27 @@ TEST(KnowledgeRegulationsLoader, Thresholds) {
                        "field 'text_status' 'rumour' unknown"));
 }
 
+TEST(KnowledgeRulesLoader, ChecksSeverityEngineAndReferences) {
+  auto rule = [](const std::string& severity, const std::string& engine) {
+    return R"({"id": "r", "title_zh": "甲", "title_en": "A", "category": "illegal_collection",
+               "clauses": [], "severity": ")" +
+           severity + R"(", "engine": ")" + engine +
+           R"(", "evidence_zh": "乙", "evidence_en": "B", "sources": ["s"]})";
+  };
+  EXPECT_TRUE(contains(error_of_kind("rules", rule("critical", "static")),
+                       "field 'severity' 'critical' unknown"));
+  EXPECT_TRUE(
+      contains(error_of_kind("rules", rule("high", "manual")), "field 'engine' 'manual' unknown"));
+  // Alone, without the regulation catalog, the category cannot resolve.
+  EXPECT_TRUE(contains(error_of_kind("rules", rule("high", "static")),
+                       "refers to unknown problem type 'illegal_collection'"));
+  // The embedded rules cite only items (not categories) of the 191 method.
+  for (const auto& r : kb().rules()) {
+    for (const auto& c : r.clauses) {
+      EXPECT_EQ(std::count(c.begin(), c.end(), '.'), 2) << r.id << " cites " << c;
+    }
+  }
+}
+
 } // namespace
 } // namespace appaudit::knowledge

@@ -1,0 +1,326 @@
+#include "rules/rules.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace appaudit::rules {
+namespace {
+
+using analysis::AnalysisResult;
+using analysis::Collection;
+
+constexpr size_t kMaxEvidence = 25; // per finding; the JSON report lists all collections
+
+Evidence collection_evidence(const Collection& c) {
+  Evidence e;
+  e.kind = "collection";
+  e.pi_type = c.pi_type;
+  e.api = c.api;
+  e.location = c.caller;
+  e.path = c.path;
+  e.text = c.pi_type + " via " + c.api + " in " + c.caller +
+           (c.has_entry ? " (from " + c.entry.kind + ")" : std::string());
+  return e;
+}
+
+/// Context shared by the rule implementations.
+struct Ctx {
+  const RulesInput& in;
+  const knowledge::Knowledge& k;
+  const knowledge::Rule& rule;
+  std::vector<Finding>& out;
+  std::string not_applicable; ///< set by a rule that cannot apply, with the reason
+
+  Finding make(const std::string& party) const {
+    Finding f;
+    f.rule = rule.id;
+    f.category = rule.category;
+    f.severity = rule.severity;
+    f.title = rule.title_en;
+    f.title_zh = rule.title_zh;
+    f.clauses = rule.clauses;
+    f.party = party;
+    return f;
+  }
+  const std::vector<Collection>& collections() const {
+    static const std::vector<Collection> none;
+    return in.analysis != nullptr ? in.analysis->collections : none;
+  }
+  bool need_code() {
+    if (in.analysis == nullptr) not_applicable = "no DEX code was analysed";
+    return in.analysis != nullptr;
+  }
+  bool need_manifest() {
+    if (in.manifest == nullptr) not_applicable = "no AndroidManifest.xml was read";
+    return in.manifest != nullptr;
+  }
+};
+
+/// One finding per party over the collections `pick` selects (one evidence item per
+/// distinct PI type, API and caller).
+void per_party(Ctx& ctx, const std::function<bool(const Collection&)>& pick, double confidence) {
+  std::map<std::string, Finding> by_party;
+  std::map<std::string, std::set<std::string>> seen;
+  for (const Collection& c : ctx.collections()) {
+    if (!pick(c)) continue;
+    auto [it, inserted] = by_party.try_emplace(c.party, ctx.make(c.party));
+    if (inserted) it->second.confidence = confidence;
+    if (!seen[c.party].insert(c.pi_type + "|" + c.api + "|" + c.caller).second) continue;
+    if (it->second.evidence.size() < kMaxEvidence) {
+      it->second.evidence.push_back(collection_evidence(c));
+    }
+  }
+  for (auto& [party, f] : by_party) ctx.out.push_back(std::move(f));
+}
+
+bool immutable(const knowledge::Knowledge& k, const std::string& pi) {
+  const knowledge::PiType* t = k.find_pi_type(pi);
+  return t != nullptr && t->immutable_device_id;
+}
+
+void rule_pre_consent(Ctx& ctx) {
+  if (!ctx.need_code()) return;
+  // Register tracking is intra-procedural: a consent flag kept in a field is not seen, so a
+  // reviewer confirms the path.
+  per_party(
+      ctx, [](const Collection& c) { return c.pre_consent; }, 0.85);
+}
+
+void rule_immutable_id(Ctx& ctx) {
+  if (!ctx.need_code()) return;
+  per_party(
+      ctx, [&](const Collection& c) { return c.reachable && immutable(ctx.k, c.pi_type); }, 0.9);
+}
+
+void rule_pi_type(Ctx& ctx, const char* pi) {
+  if (!ctx.need_code()) return;
+  per_party(
+      ctx, [&](const Collection& c) { return c.reachable && c.pi_type == pi; }, 0.9);
+}
+
+bool requested(const apk::Manifest& m, std::string_view permission) {
+  for (const auto& p : m.uses_permissions) {
+    if (p.name == permission) return true;
+  }
+  return false;
+}
+
+void rule_background_location(Ctx& ctx) {
+  if (!ctx.need_manifest()) return;
+  const char* perm = "android.permission.ACCESS_BACKGROUND_LOCATION";
+  if (!requested(*ctx.in.manifest, perm)) return;
+  Finding f = ctx.make("");
+  Evidence e;
+  e.kind = "permission";
+  e.text = std::string("<uses-permission> ") + perm;
+  e.location = "AndroidManifest.xml";
+  f.evidence.push_back(e);
+  ctx.out.push_back(std::move(f));
+}
+
+std::vector<std::string> dangerous_requested(const Ctx& ctx) {
+  std::vector<std::string> out;
+  for (const auto& p : ctx.in.manifest->uses_permissions) {
+    const knowledge::Permission* kp = ctx.k.find_permission(p.name);
+    if (kp != nullptr && kp->runtime && std::find(out.begin(), out.end(), p.name) == out.end()) {
+      out.push_back(p.name);
+    }
+  }
+  return out;
+}
+
+void rule_target_sdk(Ctx& ctx) {
+  if (!ctx.need_manifest()) return;
+  const apk::Manifest& m = *ctx.in.manifest;
+  if (m.effective_target_sdk >= 23) return;
+  std::vector<std::string> dangerous = dangerous_requested(ctx);
+  if (dangerous.empty()) return;
+  Finding f = ctx.make("");
+  Evidence e;
+  e.kind = "manifest";
+  e.location = "AndroidManifest.xml <uses-sdk>";
+  e.text = "targetSdkVersion " + std::to_string(m.effective_target_sdk) + " < 23 with " +
+           std::to_string(dangerous.size()) + " dangerous permissions granted at install";
+  f.evidence.push_back(e);
+  for (const auto& p : dangerous) {
+    Evidence pe;
+    pe.kind = "permission";
+    pe.text = p;
+    pe.location = "AndroidManifest.xml";
+    f.evidence.push_back(pe);
+  }
+  ctx.out.push_back(std::move(f));
+}
+
+void rule_unused_permission(Ctx& ctx) {
+  if (!ctx.need_manifest() || !ctx.need_code()) return;
+  Finding f = ctx.make("app");
+  f.confidence = 0.7; // native code, dynamic loading and unmodelled APIs can use a permission
+  for (const auto& u : ctx.in.analysis->permission_use) {
+    const knowledge::Permission* kp = ctx.k.find_permission(u.permission);
+    if (kp == nullptr || !kp->runtime || !u.guards_api || u.used) continue;
+    Evidence e;
+    e.kind = "permission";
+    e.text = u.permission + ": no reachable code calls an API that needs it";
+    e.location = "AndroidManifest.xml";
+    f.evidence.push_back(e);
+  }
+  if (!f.evidence.empty()) ctx.out.push_back(std::move(f));
+}
+
+void rule_beyond_necessary(Ctx& ctx) {
+  if (ctx.in.app_type == nullptr) {
+    ctx.not_applicable = "the app type is unknown (give --app-type)";
+    return;
+  }
+  if (!ctx.need_code()) return;
+  const knowledge::AppType& type = *ctx.in.app_type;
+  per_party(
+      ctx,
+      [&](const Collection& c) { return c.reachable && !ctx.k.is_necessary_pi(type, c.pi_type); },
+      0.8);
+  for (Finding& f : ctx.out) {
+    if (f.rule != ctx.rule.id) continue;
+    Evidence e;
+    e.kind = "app_type";
+    e.text = type.id + " (" + type.name_zh + ")" +
+             (type.no_pi_needed ? ": basic function needs no personal information"
+                                : ": necessary PI per the rule's " + type.clause);
+    f.evidence.insert(f.evidence.begin(), e);
+  }
+}
+
+void rule_self_start(Ctx& ctx) {
+  if (!ctx.need_code()) return;
+  std::map<std::string, Finding> by_party;
+  for (const auto& s : ctx.in.analysis->self_starts) {
+    // A receiver of system broadcasts that starts nothing is listed in the report's
+    // self_start facts but is not a finding by itself.
+    if ((s.kind == "boot_receiver" || s.kind == "system_receiver") && s.starts.empty()) continue;
+    auto [it, inserted] = by_party.try_emplace(s.party, ctx.make(s.party));
+    Evidence e;
+    e.kind = "self_start";
+    e.location = s.component.empty() ? s.method : s.component;
+    std::string starts;
+    for (const auto& x : s.starts) starts += (starts.empty() ? "" : ", ") + x;
+    e.text = s.kind + " " + e.location + (starts.empty() ? std::string() : " starts " + starts);
+    if (it->second.evidence.size() < kMaxEvidence) it->second.evidence.push_back(e);
+  }
+  for (auto& [party, f] : by_party) ctx.out.push_back(std::move(f));
+}
+
+void rule_sdk_collects(Ctx& ctx) {
+  if (!ctx.need_code()) return;
+  for (const auto& s : ctx.in.analysis->sdks) {
+    if (s.pi_types.empty()) continue;
+    Finding f = ctx.make(s.detected.sdk->id);
+    Evidence e;
+    e.kind = "sdk";
+    std::string pis;
+    for (const auto& p : s.pi_types) pis += (pis.empty() ? "" : ", ") + p;
+    e.text = s.detected.sdk->name_zh + " / " + s.detected.sdk->name_en + " (" +
+             s.detected.sdk->vendor + ") collects " + pis;
+    e.location = s.detected.sdk->privacy_policy_url;
+    f.evidence.push_back(e);
+    ctx.out.push_back(std::move(f));
+  }
+}
+
+void rule_packed(Ctx& ctx) {
+  if (!ctx.need_code()) return;
+  for (const auto& p : ctx.in.analysis->packers) {
+    Finding f = ctx.make("");
+    Evidence e;
+    e.kind = "packer";
+    e.text = p.packer->name_zh + " / " + p.packer->name_en +
+             ": the protected code is decrypted at run time; collections, SDKs and entry "
+             "points inside it are not in this report";
+    for (const auto& ev : p.evidence) e.location += (e.location.empty() ? "" : ", ") + ev.value;
+    f.evidence.push_back(e);
+    ctx.out.push_back(std::move(f));
+  }
+}
+
+using RuleFn = std::function<void(Ctx&)>;
+
+const std::map<std::string, RuleFn>& implementations() {
+  static const std::map<std::string, RuleFn> impl = {
+      {"pre_consent_collection", rule_pre_consent},
+      {"immutable_device_id", rule_immutable_id},
+      {"installed_apps_list", [](Ctx& c) { rule_pi_type(c, "installed_apps"); }},
+      {"clipboard_read", [](Ctx& c) { rule_pi_type(c, "clipboard"); }},
+      {"background_location", rule_background_location},
+      {"target_sdk_below_23", rule_target_sdk},
+      {"unused_dangerous_permission", rule_unused_permission},
+      {"beyond_necessary_pi", rule_beyond_necessary},
+      {"self_start", rule_self_start},
+      {"sdk_collects_pi", rule_sdk_collects},
+      {"packed_app", rule_packed},
+  };
+  return impl;
+}
+
+} // namespace
+
+int severity_rank(std::string_view s) {
+  if (s == "high") return 3;
+  if (s == "medium") return 2;
+  if (s == "low") return 1;
+  if (s == "info") return 0;
+  return -1;
+}
+
+RulesResult evaluate(const RulesInput& input, const knowledge::Knowledge& k) {
+  RulesResult result;
+  for (const knowledge::Rule& rule : k.rules()) {
+    Coverage cov;
+    cov.rule = rule.id;
+    if (rule.engine != "static") {
+      cov.status = "not_applicable";
+      cov.reason = rule.engine == "policy"
+                       ? "needs the privacy-policy engine (not run in this scan)"
+                       : "needs runtime traces (dynamic engine, not run in this scan)";
+      result.coverage.push_back(std::move(cov));
+      continue;
+    }
+    auto impl = implementations().find(rule.id);
+    if (impl == implementations().end()) {
+      cov.status = "not_applicable";
+      cov.reason = "no implementation of this static rule in this appaudit version";
+      result.coverage.push_back(std::move(cov));
+      continue;
+    }
+    std::vector<Finding> found;
+    Ctx ctx{input, k, rule, found, {}};
+    impl->second(ctx);
+    if (!ctx.not_applicable.empty()) {
+      cov.status = "not_applicable";
+      cov.reason = ctx.not_applicable;
+    } else {
+      cov.status = found.empty() ? "passed" : "fired";
+      cov.findings = found.size();
+    }
+    for (auto& f : found) result.findings.push_back(std::move(f));
+    result.coverage.push_back(std::move(cov));
+  }
+  std::stable_sort(result.findings.begin(), result.findings.end(),
+                   [](const Finding& a, const Finding& b) {
+                     const int ra = severity_rank(a.severity), rb = severity_rank(b.severity);
+                     if (ra != rb) return ra > rb;
+                     if (a.rule != b.rule) return a.rule < b.rule;
+                     return a.party < b.party;
+                   });
+  return result;
+}
+
+std::vector<std::string> unimplemented_static_rules(const knowledge::Knowledge& k) {
+  std::vector<std::string> out;
+  for (const auto& r : k.rules()) {
+    if (r.engine == "static" && implementations().count(r.id) == 0) out.push_back(r.id);
+  }
+  return out;
+}
+
+} // namespace appaudit::rules

@@ -1,0 +1,63 @@
+#pragma once
+/// The rule engine: facts in (manifest, analysis), findings out — each citing the 164 problem
+/// type and the 191-method clauses of its rule (knowledge/rules.json), with the evidence a
+/// reviewer can follow, plus the coverage of every rule (fired, passed, not applicable and
+/// why). Rules whose evidence needs another engine (privacy policy, runtime traces) are listed
+/// as not applicable, never silently skipped.
+
+#include <string>
+#include <vector>
+
+#include "analysis/analysis.hpp"
+#include "apk/manifest.hpp"
+#include "knowledge/knowledge.hpp"
+
+namespace appaudit::rules {
+
+/// One piece of evidence: a collection (pi_type, api, caller, path), a permission, a
+/// component, ...
+struct Evidence {
+  std::string kind;     ///< collection, permission, manifest, self_start, sdk, packer, app_type
+  std::string text;     ///< one line a reviewer reads
+  std::string pi_type;  ///< collections
+  std::string api;      ///< collections
+  std::string location; ///< method descriptor or manifest element
+  std::vector<std::string> path;
+};
+
+struct Finding {
+  std::string rule, category, severity, title, title_zh;
+  std::vector<std::string> clauses;
+  std::string party; ///< "app", an SDK id, or "" when not about code
+  std::vector<Evidence> evidence;
+  double confidence = 1.0;
+};
+
+struct Coverage {
+  std::string rule;
+  std::string status; ///< fired | passed | not_applicable
+  std::string reason; ///< why not applicable; "" otherwise
+  size_t findings = 0;
+};
+
+struct RulesResult {
+  std::vector<Finding> findings;  ///< by severity (high first), then rule, then party
+  std::vector<Coverage> coverage; ///< one per rule of the knowledge base, in id order
+};
+
+struct RulesInput {
+  const apk::Manifest* manifest = nullptr;            ///< may be null (loose DEX)
+  const analysis::AnalysisResult* analysis = nullptr; ///< may be null (no DEX)
+  const knowledge::AppType* app_type = nullptr;       ///< given by --app-type; may be null
+};
+
+RulesResult evaluate(const RulesInput& input, const knowledge::Knowledge& knowledge);
+
+/// Static rules of the knowledge base that have no implementation here (a test keeps this
+/// empty: data and code must agree).
+std::vector<std::string> unimplemented_static_rules(const knowledge::Knowledge& knowledge);
+
+/// "high" > "medium" > "low" > "info"; -1 for anything else.
+int severity_rank(std::string_view severity);
+
+} // namespace appaudit::rules
