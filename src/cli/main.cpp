@@ -16,6 +16,7 @@
 #include "engine/scan.hpp"
 #include "knowledge/knowledge.hpp"
 #include "report/json_report.hpp"
+#include "report/sarif_report.hpp"
 #include "report/text_report.hpp"
 #include "rules/rules.hpp"
 
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
   CLI::App* scan = app.add_subcommand("scan", "Scan an APK or a DEX file and report its contents");
   scan->add_option("input", input, "APK or DEX file")->required();
   scan->add_option("--format", format, "Output format")
-      ->check(CLI::IsMember({"json", "text"}))
+      ->check(CLI::IsMember({"json", "text", "sarif"}))
       ->capture_default_str();
   scan->add_option("-o,--output", out_path, "Write the report to FILE instead of stdout");
   scan->add_flag("--timings", timings,
@@ -180,6 +181,8 @@ int main(int argc, char** argv) {
     }
     if (format == "text") {
       text = appaudit::report::render_text(*result, timings);
+    } else if (format == "sarif") {
+      text = appaudit::report::render_sarif(*result, appaudit::engine::knowledge_for(scan_options));
     } else {
       appaudit::report::JsonOptions options;
       options.include_timings = timings;

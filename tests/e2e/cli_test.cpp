@@ -200,6 +200,42 @@ TEST(Cli, FindingsCiteTheRegulationAndGateWithFailOn) {
   EXPECT_EQ(run("scan " + gated + " --fail-on high --app-type 浏览器").code, 1);
 }
 
+TEST(Cli, SarifHasEveryRuleAndResultsInClassMethodTerms) {
+  const std::string apk = test::fixtures_dir() + "/apk/an_boot.apk";
+  CliRun r = run("scan --format sarif " + apk);
+  ASSERT_EQ(r.code, 0) << r.err;
+  json s = json::parse(r.out);
+  EXPECT_EQ(s["version"], "2.1.0");
+  ASSERT_EQ(s["runs"].size(), 1u);
+  const json& run0 = s["runs"][0];
+  const json& rules = run0["tool"]["driver"]["rules"];
+  std::vector<std::string> ids;
+  for (const auto& rule : rules) {
+    ids.push_back(rule["id"].get<std::string>());
+    EXPECT_FALSE(rule["help"]["text"].get<std::string>().empty());
+  }
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "pre_consent_collection"), ids.end());
+  ASSERT_FALSE(run0["results"].empty());
+  bool flow = false;
+  for (const auto& res : run0["results"]) {
+    const std::string id = res["ruleId"].get<std::string>();
+    const size_t index = res["ruleIndex"].get<size_t>();
+    ASSERT_LT(index, ids.size());
+    EXPECT_EQ(ids[index], id);
+    const std::string level = res["level"].get<std::string>();
+    EXPECT_TRUE(level == "error" || level == "warning" || level == "note") << level;
+    ASSERT_FALSE(res["locations"].empty());
+    if (id == "pre_consent_collection") {
+      const json& logical = res["locations"][0]["logicalLocations"][0];
+      EXPECT_EQ(logical["kind"], "function");
+      EXPECT_EQ(logical["fullyQualifiedName"].get<std::string>().rfind("com.appaudit.fx.boot.", 0),
+                0u);
+      flow = res.contains("codeFlows");
+    }
+  }
+  EXPECT_TRUE(flow) << "pre-consent findings carry the witness path as a code flow";
+}
+
 TEST(Cli, BadRuleOptionsAreExplained) {
   CliRun t = run("scan " + hello() + " --app-type nonsense");
   EXPECT_EQ(t.code, 2);
