@@ -7,6 +7,8 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   # libraries: zip inflate, crypto/X.509, JSON, CLI parsing
   zlib1g-dev libssl-dev nlohmann-json3-dev libcli11-dev
+  # spreadsheets (the findings as .xlsx)
+  libxlsxwriter-dev
   # tests, benchmarks, fuzzing (clang's libFuzzer runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3 time
   # peers and fixture tools

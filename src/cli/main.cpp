@@ -18,6 +18,7 @@
 #include "report/json_report.hpp"
 #include "report/sarif_report.hpp"
 #include "report/text_report.hpp"
+#include "report/xlsx_report.hpp"
 #include "rules/rules.hpp"
 
 namespace {
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
   CLI::App* scan = app.add_subcommand("scan", "Scan an APK or a DEX file and report its contents");
   scan->add_option("input", input, "APK or DEX file")->required();
   scan->add_option("--format", format, "Output format")
-      ->check(CLI::IsMember({"json", "text", "sarif"}))
+      ->check(CLI::IsMember({"json", "text", "sarif", "xlsx"}))
       ->capture_default_str();
   scan->add_option("-o,--output", out_path, "Write the report to FILE instead of stdout");
   scan->add_flag("--timings", timings,
@@ -153,6 +154,9 @@ int main(int argc, char** argv) {
 
   if (knowledge_cmd->parsed()) return print_knowledge(knowledge_dir);
 
+  if (format == "xlsx" && out_path.empty()) {
+    return fail("usage: --format xlsx writes a spreadsheet: give -o FILE.xlsx");
+  }
   if (!fail_on.empty() && appaudit::rules::severity_rank(fail_on) < 0) {
     return fail("usage: --fail-on " + fail_on +
                 ": unknown severity; use high, medium, low or info");
@@ -178,6 +182,11 @@ int main(int argc, char** argv) {
       for (const auto& f : result->rules->findings) {
         if (appaudit::rules::severity_rank(f.severity) >= bar) gate_hit = true;
       }
+    }
+    if (format == "xlsx") {
+      appaudit::Status st = appaudit::report::write_xlsx(*result, out_path);
+      if (!st) return fail(st.error().to_string());
+      return gate_hit ? 1 : 0;
     }
     if (format == "text") {
       text = appaudit::report::render_text(*result, timings);
