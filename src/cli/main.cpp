@@ -15,6 +15,7 @@
 
 #include "engine/scan.hpp"
 #include "knowledge/knowledge.hpp"
+#include "report/html_report.hpp"
 #include "report/json_report.hpp"
 #include "report/sarif_report.hpp"
 #include "report/text_report.hpp"
@@ -121,7 +122,7 @@ int main(int argc, char** argv) {
   CLI::App* scan = app.add_subcommand("scan", "Scan an APK or a DEX file and report its contents");
   scan->add_option("input", input, "APK or DEX file")->required();
   scan->add_option("--format", format, "Output format")
-      ->check(CLI::IsMember({"json", "text", "sarif", "xlsx"}))
+      ->check(CLI::IsMember({"json", "text", "sarif", "xlsx", "html"}))
       ->capture_default_str();
   scan->add_option("-o,--output", out_path, "Write the report to FILE instead of stdout");
   scan->add_flag("--timings", timings,
@@ -130,6 +131,10 @@ int main(int argc, char** argv) {
   scan->add_option("--app-type", app_type,
                    "App type for the necessary-PI rule: an id or Chinese name of the 39 types of "
                    "the necessary-PI rule (e.g. browser, 浏览器)");
+  std::string lang = "zh-CN";
+  scan->add_option("--lang", lang, "Language of the HTML report")
+      ->check(CLI::IsMember({"zh-CN", "en"}))
+      ->capture_default_str();
   std::string fail_on;
   scan->add_option("--fail-on", fail_on,
                    "Exit 1 when a finding at or above SEVERITY exists (high|medium|low|info)");
@@ -190,6 +195,9 @@ int main(int argc, char** argv) {
     }
     if (format == "text") {
       text = appaudit::report::render_text(*result, timings);
+    } else if (format == "html") {
+      text = appaudit::report::render_html(*result, appaudit::engine::knowledge_for(scan_options),
+                                           lang);
     } else if (format == "sarif") {
       text = appaudit::report::render_sarif(*result, appaudit::engine::knowledge_for(scan_options));
     } else {

@@ -1,0 +1,244 @@
+#include "report/html_report.hpp"
+
+#include <map>
+
+namespace appaudit::report {
+namespace {
+
+std::string esc(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default:
+        // Control characters (hostile names) are shown as U+FFFD, never emitted raw.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += "\xEF\xBF\xBD";
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+struct Text {
+  bool zh;
+  const char* t(const char* zh_text, const char* en_text) const { return zh ? zh_text : en_text; }
+};
+
+const char* kStyle = R"(
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
+h1{font-size:1.6em}h2{border-bottom:2px solid #444;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;width:100%;margin:.6em 0}th,td{border:1px solid #bbb;padding:.3em .5em;
+vertical-align:top;text-align:left;font-size:.92em}th{background:#eee}
+.high{color:#b00;font-weight:bold}.medium{color:#b60}.low{color:#356}.info{color:#666}
+code{font-size:.9em;word-break:break-all}.path{margin:.2em 0 .2em 1em;font-size:.85em;color:#444}
+.sign{margin-top:3em;display:flex;gap:4em}.sign div{border-top:1px solid #444;padding-top:.3em;min-width:12em}
+@media print{body{margin:1cm}h2{page-break-after:avoid}}
+)";
+
+} // namespace
+
+std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge& k,
+                        std::string_view lang) {
+  const Text L{lang != "en"};
+  std::string o;
+  o += "<!DOCTYPE html>\n<html lang=\"";
+  o += L.zh ? "zh-CN" : "en";
+  o += "\"><head><meta charset=\"utf-8\"><title>";
+  o += L.t("个人信息收集使用检测报告", "Personal information collection report");
+  o += " — " + esc(r.input.file_name) + "</title><style>" + kStyle + "</style></head><body>\n";
+
+  o += "<h1>";
+  o += L.t("App 个人信息收集使用检测报告", "App personal-information collection report");
+  o += "</h1>\n<table>";
+  auto row = [&](const char* zh, const char* en, const std::string& v) {
+    o += "<tr><th>";
+    o += L.t(zh, en);
+    o += "</th><td>" + esc(v) + "</td></tr>";
+  };
+  row("文件", "File", r.input.file_name + " (" + std::to_string(r.input.size) + " bytes)");
+  row("SHA-256", "SHA-256", r.input.sha256);
+  if (r.manifest) {
+    row("包名", "Package", r.manifest->package);
+    row("版本", "Version",
+        r.manifest->version_name + " (" + std::to_string(r.manifest->version_code) + ")");
+    row("应用名称", "Label",
+        (L.zh ? r.manifest->label_zh_cn : r.manifest->label)
+            .value_or(r.manifest->label.value_or("")));
+    row("targetSdkVersion", "targetSdkVersion", std::to_string(r.manifest->effective_target_sdk));
+  }
+  if (r.app_type != nullptr)
+    row("App 类型", "App type", r.app_type->name_zh + " (" + r.app_type->id + ")");
+  row("知识库版本", "Knowledge version", r.knowledge_version);
+  o += "</table>\n";
+
+  // Summary by 164 problem type.
+  o += "<h2>";
+  o += L.t("按问题类型汇总（工信部信管函〔2020〕164号）",
+           "Summary by problem type (MIIT notice 164)");
+  o += "</h2>\n<table><tr><th>";
+  o += L.t("问题类型", "Problem type");
+  o += "</th><th>high</th><th>medium</th><th>low</th><th>info</th></tr>";
+  std::map<std::string, std::map<std::string, int>> by_cat;
+  if (r.rules) {
+    for (const auto& f : r.rules->findings) ++by_cat[f.category][f.severity];
+  }
+  for (const auto& pt : k.problem_types()) {
+    auto& c = by_cat[pt.id];
+    o += "<tr><td>" + esc(L.zh ? pt.name_zh : pt.name_en) + " <code>" + esc(pt.id) + "</code></td>";
+    for (const char* s : {"high", "medium", "low", "info"}) {
+      o += "<td class=\"" + std::string(s) + "\">" + (c[s] ? std::to_string(c[s]) : "") + "</td>";
+    }
+    o += "</tr>";
+  }
+  o += "</table>\n";
+
+  // Findings with evidence paths.
+  o += "<h2>";
+  o += L.t("检测发现", "Findings");
+  o += "</h2>\n";
+  if (!r.rules || r.rules->findings.empty()) {
+    o += "<p>";
+    o += L.t("未发现问题。", "No findings.");
+    o += "</p>\n";
+  } else {
+    int n = 0;
+    for (const auto& f : r.rules->findings) {
+      o += "<h3 class=\"" + esc(f.severity) + "\">" + std::to_string(++n) + ". " +
+           esc(L.zh ? f.title_zh : f.title) + " [" + esc(f.severity) + "]</h3>\n<p>";
+      o += L.t("规则", "Rule");
+      o += " <code>" + esc(f.rule) + "</code> · ";
+      o += L.t("问题类型", "Category");
+      o += " <code>" + esc(f.category) + "</code> · ";
+      o += L.t("涉及方", "Party");
+      o += " <b>" + esc(f.party.empty() ? "—" : f.party) + "</b> · ";
+      o += L.t("置信度", "Confidence");
+      o += " " + std::to_string(static_cast<int>(f.confidence * 100 + 0.5)) + "%</p>\n";
+      if (!f.clauses.empty()) {
+        o += "<p>";
+        o += L.t("依据（《App违法违规收集使用个人信息行为认定方法》）：",
+                 "Clauses (CAC identification method): ");
+        for (const auto& c : f.clauses) {
+          std::string text;
+          for (const auto& item : k.regulation_items()) {
+            if (item.id == c) text = L.zh ? item.text_zh : item.text_en;
+          }
+          o += "<br><code>" + esc(c) + "</code> " + esc(text);
+        }
+        o += "</p>\n";
+      }
+      o += "<ul>";
+      for (const auto& e : f.evidence) {
+        o += "<li>" + esc(e.text);
+        if (!e.path.empty()) {
+          o += "<div class=\"path\">";
+          o += L.t("调用路径：", "Call path: ");
+          for (size_t i = 0; i < e.path.size(); ++i) {
+            o += (i ? " → " : "") + std::string("<code>") + esc(e.path[i]) + "</code>";
+          }
+          o += "</div>";
+        }
+        o += "</li>";
+      }
+      o += "</ul>\n";
+    }
+  }
+
+  // SDKs.
+  o += "<h2>";
+  o += L.t("第三方 SDK", "Third-party SDKs");
+  o += "</h2>\n<table><tr><th>SDK</th><th>";
+  o += L.t("厂商", "Vendor");
+  o += "</th><th>";
+  o += L.t("类别", "Category");
+  o += "</th><th>";
+  o += L.t("收集的个人信息", "PI collected");
+  o += "</th><th>";
+  o += L.t("检出依据", "Detected by");
+  o += "</th></tr>";
+  if (r.analysis) {
+    for (const auto& s : r.analysis->sdks) {
+      std::string pis, ev;
+      for (const auto& p : s.pi_types) pis += (pis.empty() ? "" : ", ") + p;
+      for (const auto& e : s.detected.evidence)
+        ev += (ev.empty() ? "" : "; ") + e.kind + " " + e.value;
+      o += "<tr><td>" + esc(L.zh ? s.detected.sdk->name_zh : s.detected.sdk->name_en) + " <code>" +
+           esc(s.detected.sdk->id) + "</code></td><td>" + esc(s.detected.sdk->vendor) +
+           "</td><td>" + esc(s.detected.sdk->category) + "</td><td>" +
+           esc(pis.empty() ? "—" : pis) + "</td><td>" + esc(ev) + "</td></tr>";
+    }
+  }
+  o += "</table>\n";
+
+  // Permissions.
+  o += "<h2>";
+  o += L.t("权限", "Permissions");
+  o += "</h2>\n<table><tr><th>";
+  o += L.t("权限", "Permission");
+  o += "</th><th>";
+  o += L.t("危险权限", "Dangerous");
+  o += "</th><th>";
+  o += L.t("可达代码使用", "Used by reachable code");
+  o += "</th></tr>";
+  if (r.manifest) {
+    std::map<std::string, const analysis::PermissionUse*> uses;
+    if (r.analysis) {
+      for (const auto& u : r.analysis->permission_use) uses[u.permission] = &u;
+    }
+    for (const auto& p : r.manifest->uses_permissions) {
+      const knowledge::Permission* kp = k.find_permission(p.name);
+      auto u = uses.find(p.name);
+      std::string used = "—";
+      if (u != uses.end() && u->second->guards_api) {
+        used = u->second->used ? L.t("是", "yes") + std::string(" (") + u->second->used_by + ")"
+                               : L.t("否", "no");
+      }
+      o += "<tr><td><code>" + esc(p.name) + "</code>" + (kp ? " " + esc(kp->name_zh) : "") +
+           "</td><td>" + (kp && kp->runtime ? L.t("是", "yes") : "") + "</td><td>" + esc(used) +
+           "</td></tr>";
+    }
+  }
+  o += "</table>\n";
+
+  // Rule coverage.
+  o += "<h2>";
+  o += L.t("规则覆盖", "Rule coverage");
+  o += "</h2>\n<table><tr><th>";
+  o += L.t("规则", "Rule");
+  o += "</th><th>";
+  o += L.t("状态", "Status");
+  o += "</th><th>";
+  o += L.t("说明", "Reason");
+  o += "</th></tr>";
+  if (r.rules) {
+    for (const auto& c : r.rules->coverage) {
+      o += "<tr><td><code>" + esc(c.rule) + "</code></td><td>" + esc(c.status) + "</td><td>" +
+           esc(c.reason) + "</td></tr>";
+    }
+  }
+  o += "</table>\n";
+  if (r.analysis && !r.analysis->packers.empty()) {
+    o += "<p class=\"high\">";
+    o += L.t("注意：检测到加固，受保护代码对静态分析不可见，以上结果可能不完整。",
+             "Note: the app is packed; the protected code is invisible to static analysis and "
+             "the results above may be incomplete.");
+    o += "</p>\n";
+  }
+  o += "<div class=\"sign\"><div>";
+  o += L.t("检测人员", "Tester");
+  o += "</div><div>";
+  o += L.t("审核人员", "Reviewer");
+  o += "</div><div>";
+  o += L.t("日期", "Date");
+  o += "</div></div>\n</body></html>\n";
+  return o;
+}
+
+} // namespace appaudit::report
