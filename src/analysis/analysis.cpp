@@ -389,6 +389,19 @@ class DexLookups {
   std::deque<StringFact> facts_;
 };
 
+/// Whether `insn` calls a storage read (`sig`) whose key argument holds a string constant
+/// with a consent-like pattern ("privacy_agreed", "隐私", ...): its result is a consent flag.
+bool reads_consent_key(const knowledge::ConsentSignal& sig, const dex::Instruction& insn,
+                       const std::vector<int32_t>& reg_string, DexLookups& lk) {
+  if (sig.kind != ConsentKind::kStorageRead || sig.arg < 0) return false;
+  const uint32_t reg_i = static_cast<uint32_t>(sig.arg) + (is_static_invoke(insn.opcode) ? 0 : 1);
+  if (reg_i >= insn.register_count()) return false;
+  const uint32_t reg = insn.register_at(reg_i);
+  if (reg >= reg_string.size() || reg_string[reg] < 0) return false;
+  const StringFact* f = lk.string(static_cast<uint32_t>(reg_string[reg]));
+  return f != nullptr && f->consent_key;
+}
+
 // ---------------------------------------------------------------------------------------
 // Sensitive sites.
 
@@ -655,18 +668,9 @@ void Analyzer::sweep_method(MethodId m, const dex::CodeItem& code, DexLookups& l
         sites_.push_back({m, insn.pc, static_cast<uint32_t>(r.api), SiteKind::kMethod});
       if ((r.flags & kRefReflection) != 0) reflection = true;
       if ((r.flags & kRefSettings) != 0) settings = true;
-      if (r.consent >= 0) {
-        const auto& sig = k_.consent_signals()[static_cast<size_t>(r.consent)];
-        if (sig.kind == ConsentKind::kStorageRead && sig.arg >= 0) {
-          const uint32_t reg_i = static_cast<uint32_t>(sig.arg) + (is_static_invoke(op) ? 0 : 1);
-          if (reg_i < insn.register_count()) {
-            const uint32_t reg = insn.register_at(reg_i);
-            if (reg < reg_string.size() && reg_string[reg] >= 0) {
-              const StringFact* f = lk.string(static_cast<uint32_t>(reg_string[reg]));
-              if (f != nullptr && f->consent_key) consent_read = true;
-            }
-          }
-        }
+      if (r.consent >= 0 && reads_consent_key(k_.consent_signals()[static_cast<size_t>(r.consent)],
+                                              insn, reg_string, lk)) {
+        consent_read = true;
       }
     }
   }
@@ -1089,15 +1093,8 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
     }
     if (r.consent >= 0) {
       const auto& sig = k_.consent_signals()[static_cast<size_t>(r.consent)];
-      if (sig.kind == ConsentKind::kStorageRead && sig.arg >= 0) {
-        const uint32_t reg_i = static_cast<uint32_t>(sig.arg) + (is_static_invoke(op) ? 0 : 1);
-        if (reg_i < insn.register_count()) {
-          const uint32_t reg = insn.register_at(reg_i);
-          if (reg < reg_string.size() && reg_string[reg] >= 0) {
-            const StringFact* f = lk.string(static_cast<uint32_t>(reg_string[reg]));
-            if (f != nullptr && f->consent_key) last_consent = 1;
-          }
-        }
+      if (reads_consent_key(sig, insn, reg_string, lk)) {
+        last_consent = 1;
       } else if (sig.kind == ConsentKind::kSdkSwitch) {
         switches.push_back({insn.pc, sig.sdk});
       }

@@ -1,6 +1,8 @@
 #include "report/html_report.hpp"
 
+#include <initializer_list>
 #include <map>
+#include <utility>
 
 namespace appaudit::report {
 namespace {
@@ -31,6 +33,21 @@ struct Text {
   bool zh;
   const char* t(const char* zh_text, const char* en_text) const { return zh ? zh_text : en_text; }
 };
+
+using Label = std::pair<const char*, const char*>; // zh, en
+
+/// "<h2>title</h2><table><tr><th>…</th>…</tr>": a section that is a table.
+void table_section(std::string& o, const Text& L, Label title, std::initializer_list<Label> cols) {
+  o += "<h2>";
+  o += L.t(title.first, title.second);
+  o += "</h2>\n<table><tr>";
+  for (const Label& c : cols) {
+    o += "<th>";
+    o += L.t(c.first, c.second);
+    o += "</th>";
+  }
+  o += "</tr>";
+}
 
 const char* kStyle = R"(
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
@@ -80,12 +97,14 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
   o += "</table>\n";
 
   // Summary by 164 problem type.
-  o += "<h2>";
-  o += L.t("按问题类型汇总（工信部信管函〔2020〕164号）",
-           "Summary by problem type (MIIT notice 164)");
-  o += "</h2>\n<table><tr><th>";
-  o += L.t("问题类型", "Problem type");
-  o += "</th><th>high</th><th>medium</th><th>low</th><th>info</th></tr>";
+  table_section(
+      o, L,
+      {"按问题类型汇总（工信部信管函〔2020〕164号）", "Summary by problem type (MIIT notice 164)"},
+      {{"问题类型", "Problem type"},
+       {"high", "high"},
+       {"medium", "medium"},
+       {"low", "low"},
+       {"info", "info"}});
   std::map<std::string, std::map<std::string, int>> by_cat;
   if (r.rules) {
     for (const auto& f : r.rules->findings) ++by_cat[f.category][f.severity];
@@ -152,17 +171,12 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
   }
 
   // SDKs.
-  o += "<h2>";
-  o += L.t("第三方 SDK", "Third-party SDKs");
-  o += "</h2>\n<table><tr><th>SDK</th><th>";
-  o += L.t("厂商", "Vendor");
-  o += "</th><th>";
-  o += L.t("类别", "Category");
-  o += "</th><th>";
-  o += L.t("收集的个人信息", "PI collected");
-  o += "</th><th>";
-  o += L.t("检出依据", "Detected by");
-  o += "</th></tr>";
+  table_section(o, L, {"第三方 SDK", "Third-party SDKs"},
+                {{"SDK", "SDK"},
+                 {"厂商", "Vendor"},
+                 {"类别", "Category"},
+                 {"收集的个人信息", "PI collected"},
+                 {"检出依据", "Detected by"}});
   if (r.analysis) {
     for (const auto& s : r.analysis->sdks) {
       std::string pis, ev;
@@ -178,15 +192,10 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
   o += "</table>\n";
 
   // Permissions.
-  o += "<h2>";
-  o += L.t("权限", "Permissions");
-  o += "</h2>\n<table><tr><th>";
-  o += L.t("权限", "Permission");
-  o += "</th><th>";
-  o += L.t("危险权限", "Dangerous");
-  o += "</th><th>";
-  o += L.t("可达代码使用", "Used by reachable code");
-  o += "</th></tr>";
+  table_section(o, L, {"权限", "Permissions"},
+                {{"权限", "Permission"},
+                 {"危险权限", "Dangerous"},
+                 {"可达代码使用", "Used by reachable code"}});
   if (r.manifest) {
     std::map<std::string, const analysis::PermissionUse*> uses;
     if (r.analysis) {
@@ -208,15 +217,8 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
   o += "</table>\n";
 
   // Rule coverage.
-  o += "<h2>";
-  o += L.t("规则覆盖", "Rule coverage");
-  o += "</h2>\n<table><tr><th>";
-  o += L.t("规则", "Rule");
-  o += "</th><th>";
-  o += L.t("状态", "Status");
-  o += "</th><th>";
-  o += L.t("说明", "Reason");
-  o += "</th></tr>";
+  table_section(o, L, {"规则覆盖", "Rule coverage"},
+                {{"规则", "Rule"}, {"状态", "Status"}, {"说明", "Reason"}});
   if (r.rules) {
     for (const auto& c : r.rules->coverage) {
       o += "<tr><td><code>" + esc(c.rule) + "</code></td><td>" + esc(c.status) + "</td><td>" +

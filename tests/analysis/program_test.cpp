@@ -27,6 +27,14 @@ const knowledge::Knowledge& kb() {
   return k;
 }
 
+/// The method_ids index of `descriptor` in `file` (invalid when absent).
+dex::MethodIdx method_ref(const dex::DexFile& file, const std::string& descriptor) {
+  for (uint32_t i = 0; i < file.method_ids_size(); ++i) {
+    if (file.pretty_method(dex::MethodIdx(i)) == descriptor) return dex::MethodIdx(i);
+  }
+  return {};
+}
+
 TEST(Program, ClassesMethodsAndResolution) {
   auto l = load_fixture("analysis_hier");
   Program p(l->set, l->index, kb());
@@ -56,12 +64,7 @@ TEST(Program, ClassesMethodsAndResolution) {
 TEST(Program, VirtualCallsByHierarchyOverInstantiatedClasses) {
   auto l = load_fixture("analysis_hier");
   Program p(l->set, l->index, kb());
-  const dex::DexFile& file = l->set[0];
-  // Find the method reference La/Base;->m()V in the file.
-  dex::MethodIdx ref;
-  for (uint32_t i = 0; i < file.method_ids_size(); ++i) {
-    if (file.pretty_method(dex::MethodIdx(i)) == "La/Base;->m()V") ref = dex::MethodIdx(i);
-  }
+  const dex::MethodIdx ref = method_ref(l->set[0], "La/Base;->m()V");
   ASSERT_TRUE(ref.valid());
   // Sub1 instantiated: its override is the only target.
   p.mark_instantiated(p.find_class("La/Sub1;"));
@@ -77,11 +80,7 @@ TEST(Program, VirtualCallsByHierarchyOverInstantiatedClasses) {
 TEST(Program, AllConcreteSubtypesWhenNoneIsInstantiated) {
   auto l = load_fixture("analysis_hier");
   Program p(l->set, l->index, kb());
-  const dex::DexFile& file = l->set[0];
-  dex::MethodIdx ref;
-  for (uint32_t i = 0; i < file.method_ids_size(); ++i) {
-    if (file.pretty_method(dex::MethodIdx(i)) == "La/Base;->m()V") ref = dex::MethodIdx(i);
-  }
+  const dex::MethodIdx ref = method_ref(l->set[0], "La/Base;->m()V");
   ASSERT_TRUE(ref.valid());
   const auto& targets = p.invoke_targets(0, ref, true);
   std::vector<std::string> names;
