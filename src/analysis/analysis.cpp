@@ -173,6 +173,15 @@ struct Catalog {
           by_class_desc[cls].push_back(i);
           break;
         }
+        case ApiKind::kPermissionRequest: {
+          // Matched like a method, but never by reflection (it collects nothing).
+          const size_t arrow = a.target.find("->");
+          if (arrow == std::string::npos) break;
+          api_classes.insert(std::string_view(a.target).substr(0, arrow));
+          api_class[i] = a.target.substr(0, arrow);
+          method_api.emplace(a.target, i);
+          break;
+        }
         case ApiKind::kPasswordField:
           password_getters.emplace(a.target, i);
           password_classes.insert(std::string_view(a.target).substr(0, a.target.find("->")));
@@ -286,6 +295,11 @@ class DexLookups {
       }
       auto cs = cat_.consent_method.find(full);
       if (cs != cat_.consent_method.end()) r.consent = static_cast<int32_t>(cs->second);
+    } else if (ClassId own = program_.find_class(c); own != kNone) {
+      // A call through the app's own subclass of a framework class
+      // (MainActivity->requestPermissions): the runtime resolves it to the framework
+      // method unless an APK class on the way declares it.
+      r.api = inherited_api(own, n, mid->proto);
     }
     return r;
   }
@@ -362,6 +376,28 @@ class DexLookups {
   const dex::DexFile& file() const { return file_; }
 
  private:
+  /// The catalog method `name`+`proto` that a call on APK class `cls` resolves to: the
+  /// first framework superclass's, when no APK class up the chain declares the method.
+  int32_t inherited_api(ClassId cls, std::string_view name, dex::ProtoIdx proto) const {
+    std::string sig;
+    for (int depth = 0; cls != kNone && depth < 64; ++depth) {
+      const ClassInfo& ci = program_.cls(cls);
+      if (ci.super == kNone &&
+          (ci.super_descriptor.empty() || cat_.api_classes.count(ci.super_descriptor) == 0)) {
+        return -1; // no catalog class above: the common case, decided without the proto
+      }
+      if (sig.empty()) sig = file_.proto_signature(proto);
+      if (program_.find_declared(cls, name, sig) != kNone) return -1;
+      if (ci.super == kNone) {
+        std::string full = std::string(ci.super_descriptor) + "->" + std::string(name) + sig;
+        auto it = cat_.method_api.find(full);
+        return it == cat_.method_api.end() ? -1 : static_cast<int32_t>(it->second);
+      }
+      cls = ci.super;
+    }
+    return -1;
+  }
+
   /// Start names are generic ("set", "schedule", "getActivity"): a call only starts a
   /// component when it passes an Intent, a PendingIntent or a JobInfo (knowledge/README.md).
   bool takes_intent(dex::ProtoIdx proto) const {
@@ -515,7 +551,10 @@ class Analyzer {
   const std::vector<std::pair<MethodId, Via>>& callbacks_of(ClassId c);
   void add_clinit(ClassId c, uint32_t pc, std::vector<Edge>& out);
   void startup_methods(const ComponentRef& comp, bool startup_only, std::vector<MethodId>& out);
-  void bfs(bool pre_consent);
+  enum class Search { kAll, kPreConsent, kStartup };
+  void bfs(Search mode);
+  void permission_requests();
+  std::vector<std::string> permission_strings(MethodId m) const;
   void collections();
   void permissions();
   void self_starts();
@@ -557,7 +596,22 @@ class Analyzer {
     std::vector<Via> via;
     std::vector<uint8_t> guarded_edge;
   };
-  Reach all_, pre_;
+  // all_: from every entry point; pre_: from start-up entries, before any user action or
+  // consent; startup_: from start-up entries before any user action, consent checks passed
+  // (built only when the app asks for permissions).
+  Reach all_, pre_, startup_;
+
+  /// How a site in method `m` is reached along one search: the witness frames from the entry
+  /// point to `m`, and the party (the caller's SDK, else the nearest SDK frame on the path).
+  struct Witness {
+    bool found = false;
+    const EntryPoint* entry = nullptr;
+    std::vector<std::string> path, path_via;
+    bool crossed_ui = false, crossed_guard = false;
+    std::string party, party_by;
+  };
+  Witness witness(MethodId m, const Reach* r) const;
+  void fill_entry(const Witness& w, bool& has_entry, EntryRef& out) const;
 };
 
 // --- sweep ------------------------------------------------------------------------------
@@ -1289,8 +1343,9 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
 
 // --- searches ----------------------------------------------------------------------------
 
-void Analyzer::bfs(bool pre_consent) {
-  Reach& r = pre_consent ? pre_ : all_;
+void Analyzer::bfs(Search mode) {
+  Reach& r = mode == Search::kPreConsent ? pre_ : mode == Search::kStartup ? startup_ : all_;
+  const bool startup_only = mode != Search::kAll;
   const size_t n = program_->methods().size();
   r.entry.assign(n, 0);
   r.parent.assign(n, kNone);
@@ -1299,7 +1354,7 @@ void Analyzer::bfs(bool pre_consent) {
   std::deque<MethodId> queue;
   for (uint32_t i = 0; i < entries_.size(); ++i) {
     const EntryPoint& e = entries_[i];
-    if (pre_consent && !e.pre_consent) continue;
+    if (startup_only && !e.pre_consent) continue;
     if (r.entry[e.method] != 0) continue;
     r.entry[e.method] = i + 1;
     queue.push_back(e.method);
@@ -1308,7 +1363,8 @@ void Analyzer::bfs(bool pre_consent) {
     const MethodId m = queue.front();
     queue.pop_front();
     for (const Edge& e : edges(m)) {
-      if (pre_consent && (e.guarded || e.via == Via::kUi)) continue;
+      if (mode == Search::kPreConsent && e.guarded) continue;
+      if (startup_only && e.via == Via::kUi) continue;
       if (r.entry[e.target] != 0) continue;
       r.entry[e.target] = r.entry[m];
       r.parent[e.target] = m;
@@ -1341,6 +1397,60 @@ std::string Analyzer::party_of_class(ClassId c) const {
   return sdk != nullptr ? sdk->id : "app";
 }
 
+Analyzer::Witness Analyzer::witness(MethodId m, const Reach* r) const {
+  Witness w;
+  std::vector<MethodId> frames;
+  std::vector<Via> vias;
+  if (r != nullptr && r->entry[m] != 0) {
+    w.found = true;
+    for (MethodId f = m; f != kNone && frames.size() < 100000; f = r->parent[f]) {
+      frames.push_back(f);
+      vias.push_back(r->via[f]);
+      if (r->via[f] == Via::kUi) w.crossed_ui = true;
+      if (r->guarded_edge[f]) w.crossed_guard = true;
+    }
+    std::reverse(frames.begin(), frames.end());
+    std::reverse(vias.begin(), vias.end());
+    w.entry = &entries_[r->entry[m] - 1];
+  }
+  const knowledge::Sdk* owner = owner_of(program_->method(m).cls);
+  if (owner != nullptr) {
+    w.party = owner->id;
+    w.party_by = "caller";
+  } else {
+    w.party = "app";
+    w.party_by = "app";
+    for (size_t i = frames.size(); i-- > 0;) {
+      const knowledge::Sdk* o = owner_of(program_->method(frames[i]).cls);
+      if (o != nullptr) {
+        w.party = o->id;
+        w.party_by = "path";
+        break;
+      }
+    }
+  }
+  // Witness path, capped: the entry end and the caller end are kept.
+  const size_t nf = frames.size();
+  for (size_t i = 0; i < nf; ++i) {
+    if (nf > kMaxPathFrames && i == kMaxPathFrames / 2) {
+      w.path.push_back("...");
+      w.path_via.push_back("...");
+      i = nf - kMaxPathFrames / 2;
+    }
+    w.path.push_back(program_->method_descriptor(frames[i]));
+    if (i > 0) w.path_via.push_back(via_name(vias[i]));
+  }
+  return w;
+}
+
+void Analyzer::fill_entry(const Witness& w, bool& has_entry, EntryRef& out) const {
+  if (!w.found) return;
+  has_entry = true;
+  out.kind = w.entry->kind;
+  out.component = components_[w.entry->component].name;
+  out.method = program_->method_descriptor(w.entry->method);
+}
+
 void Analyzer::collections() {
   // SDK consent switches: an SDK whose switch is called, and only after consent, keeps its
   // own collections until then.
@@ -1352,6 +1462,7 @@ void Analyzer::collections() {
   const auto& apis = k_.apis();
   for (const Site& s : sites_) {
     const Api& api = apis[s.api];
+    if (api.kind == ApiKind::kPermissionRequest) continue; // permission_requests()
     Collection base;
     base.api = api.target;
     base.api_id = api.id;
@@ -1362,55 +1473,23 @@ void Analyzer::collections() {
     base.reachable = all_.entry[s.method] != 0;
     base.pre_consent = pre_.entry[s.method] != 0 && !s.guarded;
     const Reach* r = base.pre_consent ? &pre_ : base.reachable ? &all_ : nullptr;
-    std::vector<MethodId> frames;
-    std::vector<Via> vias;
-    bool crossed_ui = false, crossed_guard = false;
-    if (r != nullptr) {
-      for (MethodId f = s.method; f != kNone && frames.size() < 100000; f = r->parent[f]) {
-        frames.push_back(f);
-        vias.push_back(r->via[f]);
-        if (r->via[f] == Via::kUi) crossed_ui = true;
-        if (r->guarded_edge[f]) crossed_guard = true;
-      }
-      std::reverse(frames.begin(), frames.end());
-      std::reverse(vias.begin(), vias.end());
-      const EntryPoint& e = entries_[r->entry[s.method] - 1];
-      base.has_entry = true;
-      base.entry.kind = e.kind;
-      base.entry.component = components_[e.component].name;
-      base.entry.method = program_->method_descriptor(e.method);
-    }
+    Witness w = witness(s.method, r);
+    fill_entry(w, base.has_entry, base.entry);
     // A guard is reported only where it matters: the witness starts at a start-up entry
     // point (code first reached from a component the user opens has no consent question).
     const bool startup_witness =
-        r != nullptr && (entries_[r->entry[s.method] - 1].pre_consent ||
-                         entries_[r->entry[s.method] - 1].kind == "ui_callback");
+        w.found && (w.entry->pre_consent || w.entry->kind == "ui_callback");
     if (base.reachable && !base.pre_consent && startup_witness) {
       if (s.guarded && pre_.entry[s.method] != 0) {
         base.consent_guard = "stored_flag";
-      } else if (crossed_guard) {
+      } else if (w.crossed_guard) {
         base.consent_guard = "stored_flag";
-      } else if (crossed_ui || base.entry.kind == "ui_callback") {
+      } else if (w.crossed_ui || base.entry.kind == "ui_callback") {
         base.consent_guard = "ui_callback";
       }
     }
-    // Party: the caller's own package, else the nearest SDK frame on the path.
-    const knowledge::Sdk* owner = owner_of(program_->method(s.method).cls);
-    if (owner != nullptr) {
-      base.party = owner->id;
-      base.party_by = "caller";
-    } else {
-      base.party = "app";
-      base.party_by = "app";
-      for (size_t i = frames.size(); i-- > 0;) {
-        const knowledge::Sdk* o = owner_of(program_->method(frames[i]).cls);
-        if (o != nullptr) {
-          base.party = o->id;
-          base.party_by = "path";
-          break;
-        }
-      }
-    }
+    base.party = std::move(w.party);
+    base.party_by = std::move(w.party_by);
     if (base.pre_consent && base.party != "app") {
       auto sw = switch_pre.find(base.party);
       if (sw != switch_pre.end() && !sw->second) {
@@ -1418,17 +1497,8 @@ void Analyzer::collections() {
         base.consent_guard = "sdk_switch";
       }
     }
-    // Witness path, capped: the entry end and the caller end are kept.
-    const size_t nf = frames.size();
-    for (size_t i = 0; i < nf; ++i) {
-      if (nf > kMaxPathFrames && i == kMaxPathFrames / 2) {
-        base.path.push_back("...");
-        base.path_via.push_back("...");
-        i = nf - kMaxPathFrames / 2;
-      }
-      base.path.push_back(program_->method_descriptor(frames[i]));
-      if (i > 0) base.path_via.push_back(via_name(vias[i]));
-    }
+    base.path = std::move(w.path);
+    base.path_via = std::move(w.path_via);
     for (const std::string& pi : api.pi_types) {
       Collection c = base;
       c.pi_type = pi;
@@ -1441,6 +1511,60 @@ void Analyzer::collections() {
               if (a.pc != b.pc) return a.pc < b.pc;
               if (a.api != b.api) return a.api < b.api;
               return a.pi_type < b.pi_type;
+            });
+}
+
+std::vector<std::string> Analyzer::permission_strings(MethodId m) const {
+  // The permissions a request names are compile-time constants (Manifest.permission.*,
+  // inlined as strings) in the requesting method; an array handed in from elsewhere is not
+  // followed (register tracking is intra-procedural).
+  std::set<std::string> out;
+  dex::CodeItem code;
+  if (!program_->code_item(m, code)) return {};
+  const dex::DexFile& file = program_->dex(program_->method(m).dex);
+  dex::Instruction insn;
+  for (dex::InstructionIterator it(code.insns); it.next(insn);) {
+    if (insn.opcode != kOpConstString && insn.opcode != kOpConstStringJumbo) continue;
+    auto v = file.string(dex::StringIdx(insn.index));
+    if (v && v->size() < 128 && v->substr(0, 19) == "android.permission.") out.emplace(*v);
+    if (out.size() >= 64) break;
+  }
+  return {out.begin(), out.end()};
+}
+
+void Analyzer::permission_requests() {
+  const auto& apis = k_.apis();
+  bool any = false;
+  for (const Site& s : sites_) any = any || apis[s.api].kind == ApiKind::kPermissionRequest;
+  if (!any) return;
+  bfs(Search::kStartup);
+  for (const Site& s : sites_) {
+    const Api& api = apis[s.api];
+    if (api.kind != ApiKind::kPermissionRequest) continue;
+    PermissionRequest q;
+    q.api = api.target;
+    q.api_id = api.id;
+    q.caller = program_->method_descriptor(s.method);
+    q.pc = s.pc;
+    q.permissions = permission_strings(s.method);
+    q.reachable = all_.entry[s.method] != 0;
+    q.pre_consent = pre_.entry[s.method] != 0 && !s.guarded;
+    q.at_startup = startup_.entry[s.method] != 0;
+    const Reach* r = q.pre_consent  ? &pre_
+                     : q.at_startup ? &startup_
+                     : q.reachable  ? &all_
+                                    : nullptr;
+    Witness w = witness(s.method, r);
+    fill_entry(w, q.has_entry, q.entry);
+    q.party = std::move(w.party);
+    q.party_by = std::move(w.party_by);
+    q.path = std::move(w.path);
+    q.path_via = std::move(w.path_via);
+    result_.permission_requests.push_back(std::move(q));
+  }
+  std::sort(result_.permission_requests.begin(), result_.permission_requests.end(),
+            [](const PermissionRequest& a, const PermissionRequest& b) {
+              return a.caller != b.caller ? a.caller < b.caller : a.pc < b.pc;
             });
 }
 
@@ -1578,12 +1702,13 @@ AnalysisResult Analyzer::run() {
   build_components();
   build_entries();
   edge_slot_.assign(program_->methods().size(), 0);
-  bfs(true); // the headline search first, so an edge budget hit affects it least
-  bfs(false);
+  bfs(Search::kPreConsent); // the headline search first: an edge budget hit affects it least
+  bfs(Search::kAll);
   time("analysis.callgraph", t0);
 
   t0 = Clock::now();
   collections();
+  permission_requests();
   permissions();
   self_starts();
   for (DetectedSdk& d : sdks) {

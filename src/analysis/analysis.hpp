@@ -58,6 +58,24 @@ struct Collection {
   std::vector<std::string> permissions;
 };
 
+/// A call that asks the user for runtime permissions (ActivityCompat.requestPermissions, ...).
+struct PermissionRequest {
+  std::string api;    ///< catalog target
+  std::string api_id; ///< catalog id
+  std::string caller;
+  uint32_t pc = 0;
+  /// android.permission.* constants in the requesting method (sorted); empty when the array
+  /// comes from elsewhere.
+  std::vector<std::string> permissions;
+  std::string party, party_by;
+  bool reachable = false;
+  bool pre_consent = false; ///< reached from start-up before any user action or consent
+  bool at_startup = false;  ///< reached from start-up before any user action (consent or not)
+  bool has_entry = false;
+  EntryRef entry;
+  std::vector<std::string> path, path_via;
+};
+
 struct PermissionUse {
   std::string permission;
   bool guards_api = false; ///< some catalog API needs it (else `used` is unknown)
@@ -101,6 +119,7 @@ struct AnalysisResult {
   std::vector<DetectedPacker> packers;
   std::vector<Collection> collections;
   std::vector<PermissionUse> permission_use; ///< one per requested permission, manifest order
+  std::vector<PermissionRequest> permission_requests; ///< by caller, pc
   std::vector<MissingPermission> missing_permissions;
   std::vector<SelfStart> self_starts;
   AnalysisStats stats;

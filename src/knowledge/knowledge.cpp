@@ -778,6 +778,7 @@ const char* to_string(ApiKind kind) {
     case ApiKind::kSettingsKey: return "settings_key";
     case ApiKind::kIntentAction: return "intent_action";
     case ApiKind::kPasswordField: return "password_field";
+    case ApiKind::kPermissionRequest: return "permission_request";
   }
   return "unknown";
 }
@@ -868,12 +869,13 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
       } else if (f.kind == "apis") {
         Api a;
         a.id = id;
-        a.kind =
-            enum_field(r, "kind",
-                       {ApiKind::kMethod, ApiKind::kField, ApiKind::kContentUri,
-                        ApiKind::kSettingsKey, ApiKind::kIntentAction, ApiKind::kPasswordField});
+        a.kind = enum_field(
+            r, "kind",
+            {ApiKind::kMethod, ApiKind::kField, ApiKind::kContentUri, ApiKind::kSettingsKey,
+             ApiKind::kIntentAction, ApiKind::kPasswordField, ApiKind::kPermissionRequest});
         a.target = r.str("target");
-        if ((a.kind == ApiKind::kMethod || a.kind == ApiKind::kPasswordField) &&
+        if ((a.kind == ApiKind::kMethod || a.kind == ApiKind::kPasswordField ||
+             a.kind == ApiKind::kPermissionRequest) &&
             !parse_method_descriptor(a.target)) {
           r.fail("target", "'" + a.target + "' is not a DEX method descriptor");
         }
@@ -881,7 +883,11 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
           r.fail("target", "'" + a.target + "' is not a DEX field descriptor");
         }
         a.pi_types = r.strings("pi_types");
-        if (a.pi_types.empty()) r.fail("pi_types", "must name at least one PI type");
+        if (a.kind == ApiKind::kPermissionRequest) {
+          if (!a.pi_types.empty()) r.fail("pi_types", "must be empty for a permission request");
+        } else if (a.pi_types.empty()) {
+          r.fail("pi_types", "must name at least one PI type");
+        }
         need_pi("pi_types", a.pi_types);
         a.permissions = r.strings("permissions");
         for (const auto& p : a.permissions)

@@ -51,7 +51,17 @@ struct Permission {
 /// called on an input field the app's layouts mark as a password (android:inputType
 /// textPassword / textVisiblePassword / textWebPassword / numberPassword, or
 /// android:password="true").
-enum class ApiKind { kMethod, kField, kContentUri, kSettingsKey, kIntentAction, kPasswordField };
+/// kPermissionRequest: a method that asks the user for runtime permissions (its String[]
+/// argument names them); it collects nothing itself, so its pi_types are empty.
+enum class ApiKind {
+  kMethod,
+  kField,
+  kContentUri,
+  kSettingsKey,
+  kIntentAction,
+  kPasswordField,
+  kPermissionRequest
+};
 const char* to_string(ApiKind kind);
 
 struct Api {

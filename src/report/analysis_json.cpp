@@ -17,13 +17,29 @@ Json evidence_json(const std::vector<analysis::Evidence>& evidence) {
   return out;
 }
 
+Json entry_json(bool has_entry, const analysis::EntryRef& e) {
+  if (!has_entry) return nullptr;
+  return Json{{"kind", e.kind}, {"component", str_or_null(e.component)}, {"method", e.method}};
+}
+
+Json request_json(const analysis::PermissionRequest& q) {
+  return Json{{"api", q.api},
+              {"api_id", q.api_id},
+              {"caller", q.caller},
+              {"pc", q.pc},
+              {"permissions", q.permissions},
+              {"party", q.party},
+              {"party_by", q.party_by},
+              {"entry", entry_json(q.has_entry, q.entry)},
+              {"reachable", q.reachable},
+              {"pre_consent", q.pre_consent},
+              {"at_startup", q.at_startup},
+              {"path", q.path},
+              {"path_via", q.path_via}};
+}
+
 Json collection_json(const analysis::Collection& c) {
-  Json entry = nullptr;
-  if (c.has_entry) {
-    entry = Json{{"kind", c.entry.kind},
-                 {"component", str_or_null(c.entry.component)},
-                 {"method", c.entry.method}};
-  }
+  Json entry = entry_json(c.has_entry, c.entry);
   return Json{{"pi_type", c.pi_type},
               {"api", c.api},
               {"api_id", c.api_id},
@@ -45,7 +61,7 @@ Json collection_json(const analysis::Collection& c) {
 
 void add_analysis_json(const engine::ScanResult& r, Json& report) {
   Json sdks = Json::array(), packers = Json::array(), collections = Json::array(),
-       missing = Json::array(), self_start = Json::array();
+       missing = Json::array(), self_start = Json::array(), requests = Json::array();
   Json stats = nullptr;
   std::map<std::string, const analysis::PermissionUse*> uses;
   if (r.analysis) {
@@ -78,6 +94,7 @@ void add_analysis_json(const engine::ScanResult& r, Json& report) {
            "points of the protected code can be missing from this report"}});
     }
     for (const auto& c : a.collections) collections.push_back(collection_json(c));
+    for (const auto& q : a.permission_requests) requests.push_back(request_json(q));
     for (const auto& m : a.missing_permissions) {
       missing.push_back(Json{{"api", m.api}, {"caller", m.caller}, {"permissions", m.permissions}});
     }
@@ -115,6 +132,7 @@ void add_analysis_json(const engine::ScanResult& r, Json& report) {
   report["packers"] = packers;
   report["collections"] = collections;
   report["missing_permissions"] = missing;
+  report["permission_requests"] = requests;
   report["self_start"] = self_start;
   report["analysis"] = stats;
 

@@ -50,7 +50,18 @@ struct Ctx {
   }
   bool need_code() {
     if (in.analysis == nullptr) not_applicable = "no DEX code was analysed";
+    uses_code = in.analysis != nullptr;
     return in.analysis != nullptr;
+  }
+  bool uses_code = false; ///< the rule looked at the code (see packed_reason)
+  /// Non-empty when a packer hides the app's code: a code rule that finds nothing then
+  /// cannot say the app passes.
+  std::string packed_reason() const {
+    if (in.analysis == nullptr || in.analysis->packers.empty()) return {};
+    std::string names;
+    for (const auto& p : in.analysis->packers) names += (names.empty() ? "" : ", ") + p.packer->id;
+    return "the app is packed (" + names +
+           "): the protected code was not analysed, so nothing found is not a pass";
   }
   bool need_manifest() {
     if (in.manifest == nullptr) not_applicable = "no AndroidManifest.xml was read";
@@ -156,6 +167,11 @@ void rule_target_sdk(Ctx& ctx) {
 
 void rule_unused_permission(Ctx& ctx) {
   if (!ctx.need_manifest() || !ctx.need_code()) return;
+  // "Nothing uses it" cannot be said of code a packer hides.
+  if (std::string packed = ctx.packed_reason(); !packed.empty()) {
+    ctx.not_applicable = packed;
+    return;
+  }
   Finding f = ctx.make("app");
   f.confidence = 0.7; // native code, dynamic loading and unmodelled APIs can use a permission
   for (const auto& u : ctx.in.analysis->permission_use) {
@@ -243,6 +259,80 @@ void rule_packed(Ctx& ctx) {
   }
 }
 
+/// The runtime (dangerous) permissions a request names, and how many kinds they make:
+/// permissions opening the same PI types count once (fine and coarse location).
+struct RequestedRuntime {
+  std::vector<std::string> permissions;
+  size_t kinds = 0;
+};
+
+RequestedRuntime runtime_requested(const Ctx& ctx, const analysis::PermissionRequest& q) {
+  RequestedRuntime out;
+  std::set<std::vector<std::string>> kinds;
+  for (const auto& p : q.permissions) {
+    const knowledge::Permission* kp = ctx.k.find_permission(p);
+    if (kp == nullptr || !kp->runtime) continue;
+    out.permissions.push_back(p);
+    std::vector<std::string> pis = kp->pi_types;
+    std::sort(pis.begin(), pis.end());
+    kinds.insert(pis.empty() ? std::vector<std::string>{p} : pis);
+  }
+  out.kinds = kinds.size();
+  return out;
+}
+
+Evidence request_evidence(const analysis::PermissionRequest& q,
+                          const std::vector<std::string>& permissions) {
+  Evidence e;
+  e.kind = "permission_request";
+  e.api = q.api;
+  e.location = q.caller;
+  e.path = q.path;
+  std::string names;
+  for (const auto& p : permissions) {
+    names += (names.empty() ? "" : ", ") + p.substr(p.rfind('.') + 1);
+  }
+  e.text = "requests " + names + " in " + q.caller +
+           (q.has_entry ? " (from " + q.entry.kind + ")" : std::string());
+  return e;
+}
+
+/// One finding per party over the permission requests `pick` selects.
+void per_party_requests(
+    Ctx& ctx,
+    const std::function<bool(const analysis::PermissionRequest&, const RequestedRuntime&)>& pick,
+    double confidence) {
+  if (!ctx.need_code()) return;
+  std::map<std::string, Finding> by_party;
+  for (const auto& q : ctx.in.analysis->permission_requests) {
+    RequestedRuntime rt = runtime_requested(ctx, q);
+    if (rt.permissions.empty() || !pick(q, rt)) continue;
+    auto [it, inserted] = by_party.try_emplace(q.party, ctx.make(q.party));
+    if (inserted) it->second.confidence = confidence;
+    if (it->second.evidence.size() < kMaxEvidence) {
+      it->second.evidence.push_back(request_evidence(q, rt.permissions));
+    }
+  }
+  for (auto& [party, f] : by_party) ctx.out.push_back(std::move(f));
+}
+
+void rule_pre_consent_request(Ctx& ctx) {
+  per_party_requests(
+      ctx,
+      [](const analysis::PermissionRequest& q, const RequestedRuntime&) { return q.pre_consent; },
+      0.85);
+}
+
+void rule_startup_bundle(Ctx& ctx) {
+  // Whether refusing leaves the app unusable (the rest of the clause) needs a runtime test.
+  per_party_requests(
+      ctx,
+      [](const analysis::PermissionRequest& q, const RequestedRuntime& rt) {
+        return q.at_startup && rt.kinds >= 2;
+      },
+      0.7);
+}
+
 using RuleFn = std::function<void(Ctx&)>;
 
 const std::map<std::string, RuleFn>& implementations() {
@@ -258,6 +348,8 @@ const std::map<std::string, RuleFn>& implementations() {
       {"self_start", rule_self_start},
       {"sdk_collects_pi", rule_sdk_collects},
       {"packed_app", rule_packed},
+      {"pre_consent_permission_request", rule_pre_consent_request},
+      {"startup_permission_bundle", rule_startup_bundle},
   };
   return impl;
 }
@@ -298,6 +390,10 @@ RulesResult evaluate(const RulesInput& input, const knowledge::Knowledge& k) {
     if (!ctx.not_applicable.empty()) {
       cov.status = "not_applicable";
       cov.reason = ctx.not_applicable;
+    } else if (std::string packed = ctx.packed_reason();
+               found.empty() && ctx.uses_code && !packed.empty() && rule.id != "packed_app") {
+      cov.status = "not_applicable";
+      cov.reason = packed;
     } else {
       cov.status = found.empty() ? "passed" : "fired";
       cov.findings = found.size();
