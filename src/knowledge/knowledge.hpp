@@ -177,9 +177,9 @@ struct ConsentSignal {
 /// How closely an entry's Chinese text was checked against a copy of the document it quotes
 /// (regulation catalog files only; see knowledge/README.md).
 enum class TextStatus {
-  kVerified,   ///< "verified": matched word for word against a reprint of the official text
-  kSecondary,  ///< "secondary": matched against a secondary source quoting it (news, notices)
-  kUnverified, ///< "unverified": the official wording as known, not matched against any copy
+  kVerified,   ///< "verified": matched word for word against the issuing authority's own page
+  kSecondary,  ///< "secondary": matched word for word against a reprint or quotation elsewhere
+  kUnverified, ///< "unverified": the wording as known, not matched word for word against a copy
   kPractice,   ///< "practice": a testing-practice value no regulation text states
 };
 const char* to_string(TextStatus status);

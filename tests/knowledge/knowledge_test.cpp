@@ -753,7 +753,7 @@ TEST(KnowledgeRegulations, Thresholds) {
   check("permission_reask_after_refusal", 48, "hours");
   check("privacy_policy_max_clicks", 4, "clicks");
   check("request_handling_working_days", 15, "working_days");
-  EXPECT_EQ(kb().find_threshold("privacy_policy_max_clicks")->text_status, TextStatus::kVerified);
+  EXPECT_EQ(kb().find_threshold("privacy_policy_max_clicks")->text_status, TextStatus::kSecondary);
   EXPECT_EQ(kb().find_threshold("permission_reask_after_refusal")->text_status,
             TextStatus::kPractice);
 }
