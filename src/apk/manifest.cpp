@@ -361,6 +361,7 @@ void Builder::application(const XmlElement& el, Manifest& m) {
   a.persistent = boolean(el, attr::kPersistent, "persistent");
   a.has_code = boolean(el, attr::kHasCode, "hasCode");
   a.large_heap = boolean(el, attr::kLargeHeap, "largeHeap");
+  a.app_category = integer(el, attr::kAppCategory, "appCategory");
   a.full_backup_content = value(el, attr::kFullBackupContent, "fullBackupContent");
   a.data_extraction_rules = value(el, attr::kDataExtractionRules, "dataExtractionRules");
   std::string factory = str(el, attr::kAppComponentFactory, "appComponentFactory");

@@ -75,6 +75,7 @@ inline constexpr uint32_t kCompileSdkVersionCodename = 0x01010573;
 inline constexpr uint32_t kVersionCodeMajor = 0x01010576;
 inline constexpr uint32_t kAppComponentFactory = 0x0101057a;
 inline constexpr uint32_t kRequestLegacyExternalStorage = 0x01010603;
+inline constexpr uint32_t kAppCategory = 0x01010545;
 inline constexpr uint32_t kDataExtractionRules = 0x0101063e;
 } // namespace attr
 
@@ -206,6 +207,9 @@ struct Application {
   std::optional<bool> large_heap;
   std::optional<AttrValue> full_backup_content; ///< bool or an xml resource
   std::optional<AttrValue> data_extraction_rules;
+  /// android:appCategory as an integer (ApplicationInfo.CATEGORY_*: 0 game, 1 audio, 2 video,
+  /// 3 image, 4 social, 5 news, 6 maps, 7 productivity, 8 accessibility); nullopt when absent.
+  std::optional<int32_t> app_category;
   std::string app_component_factory; ///< fully qualified
   std::string process;
   std::string permission;

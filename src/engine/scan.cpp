@@ -148,11 +148,25 @@ void run_analysis(const dex::DexSet& set, const dex::ClassIndex& index, const Sc
   for (const auto& t : result.analysis->timings)
     result.timings.push_back({t.stage, t.milliseconds});
   auto t0 = std::chrono::steady_clock::now();
+  const apk::Manifest* manifest = result.manifest ? &*result.manifest : nullptr;
   if (!options.app_type.empty()) result.app_type = k.find_app_type(options.app_type);
+  if (result.app_type != nullptr) {
+    result.app_type_source = "cli";
+    result.app_type_confidence = 1.0;
+  } else {
+    result.app_type_inference = analysis::infer_app_type(manifest, result.inventory, k);
+    if (const analysis::AppTypeCandidate* c = result.app_type_inference->chosen()) {
+      result.app_type = c->type;
+      result.app_type_source = "inferred";
+      result.app_type_confidence = c->confidence;
+    }
+  }
   rules::RulesInput in;
-  in.manifest = result.manifest ? &*result.manifest : nullptr;
+  in.manifest = manifest;
   in.analysis = &*result.analysis;
   in.app_type = result.app_type;
+  in.app_type_confidence = result.app_type_confidence;
+  in.app_type_inference = result.app_type_inference ? &*result.app_type_inference : nullptr;
   result.rules = rules::evaluate(in, k);
   std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - t0;
   result.timings.push_back({"analysis.rules", d.count()});

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "analysis/analysis.hpp"
+#include "analysis/app_type.hpp"
 #include "apk/apk.hpp"
 #include "apk/manifest.hpp"
 #include "apk/signing.hpp"
@@ -76,7 +77,13 @@ struct ScanResult {
   std::string knowledge_version; ///< SHA-256 of the knowledge base used
   /// Findings and rule coverage (absent when the analyses did not run).
   std::optional<rules::RulesResult> rules;
-  const knowledge::AppType* app_type = nullptr; ///< from ScanOptions::app_type, when given
+  /// The app type the rules used: from ScanOptions::app_type ("cli"), else inferred from the
+  /// manifest when confident enough ("inferred"); null when unknown.
+  const knowledge::AppType* app_type = nullptr;
+  std::string app_type_source;    ///< "cli", "inferred" or ""
+  double app_type_confidence = 0; ///< 1 for "cli"
+  /// The inference's candidates (run when no app type was given and the analyses ran).
+  std::optional<analysis::AppTypeInference> app_type_inference;
   Diagnostics diagnostics;
   std::vector<StageTiming> timings;
 };

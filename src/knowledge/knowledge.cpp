@@ -380,6 +380,9 @@ Callback read_callback(EntryReader& r, FileChecks& checks, const std::string& id
 }
 
 const std::set<std::string> kStartComponents = {"activity", "service", "receiver", "alarm", "job"};
+// android:appCategory values (ApplicationInfo.CATEGORY_*).
+const std::set<std::string> kAppCategories = {
+    "game", "audio", "video", "image", "social", "news", "maps", "productivity", "accessibility"};
 
 bool valid_identifier(std::string_view s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])) != 0) return false;
@@ -398,6 +401,32 @@ ComponentStart read_component_start(EntryReader& r, FileChecks& checks, const st
   s.component = r.str_in("component", kStartComponents);
   s.sources = checks.sources(r);
   return s;
+}
+
+AppTypeSignal read_app_type_signal(EntryReader& r, FileChecks& checks, const std::string& id,
+                                   const std::string& file, std::vector<Ref>& refs) {
+  AppTypeSignal a;
+  a.id = id;
+  a.app_type = r.str("app_type");
+  refs.push_back({file, r.where(), "app_type", a.app_type, RefKind::kAppType});
+  a.kind = enum_field(r, "kind",
+                      {AppTypeSignalKind::kIntentCategory, AppTypeSignalKind::kIntentAction,
+                       AppTypeSignalKind::kServicePermission, AppTypeSignalKind::kViewScheme,
+                       AppTypeSignalKind::kAppCategory, AppTypeSignalKind::kNativeLib,
+                       AppTypeSignalKind::kLabelKeyword, AppTypeSignalKind::kPackageKeyword});
+  a.value = r.str("value");
+  if (a.kind == AppTypeSignalKind::kAppCategory && kAppCategories.count(a.value) == 0) {
+    r.fail("value", "'" + a.value + "' is not an android:appCategory value");
+  }
+  if (a.kind == AppTypeSignalKind::kPackageKeyword &&
+      a.value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+    r.fail("value", "'" + a.value + "' must be lower-case letters, digits or _");
+  }
+  const int w = r.integer("weight");
+  if (w < 1 || w > 99) r.fail("weight", "must be a percentage from 1 to 99");
+  a.weight = w;
+  a.sources = checks.sources(r);
+  return a;
 }
 
 SystemBroadcast read_system_broadcast(EntryReader& r, FileChecks& checks, const std::string& id) {
@@ -783,6 +812,20 @@ const char* to_string(ApiKind kind) {
   return "unknown";
 }
 
+const char* to_string(AppTypeSignalKind kind) {
+  switch (kind) {
+    case AppTypeSignalKind::kIntentCategory: return "intent_category";
+    case AppTypeSignalKind::kIntentAction: return "intent_action";
+    case AppTypeSignalKind::kServicePermission: return "service_permission";
+    case AppTypeSignalKind::kViewScheme: return "view_scheme";
+    case AppTypeSignalKind::kAppCategory: return "app_category";
+    case AppTypeSignalKind::kNativeLib: return "native_lib";
+    case AppTypeSignalKind::kLabelKeyword: return "label_keyword";
+    case AppTypeSignalKind::kPackageKeyword: return "package_keyword";
+  }
+  return "unknown";
+}
+
 const char* to_string(CallbackKind kind) {
   switch (kind) {
     case CallbackKind::kAsync: return "async";
@@ -948,6 +991,8 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
           r.fail("method_name", "'" + it->first + "' is already entry '" + it->second +
                                     "' (starts are matched by name: one entry per name)");
         }
+      } else if (f.kind == "app_type_signals") {
+        k.app_type_signals_.push_back(read_app_type_signal(r, checks, id, f.path, refs));
       } else if (f.kind == "system_broadcasts") {
         k.system_broadcasts_.push_back(read_system_broadcast(r, checks, id));
       } else if (f.kind == "consent") {

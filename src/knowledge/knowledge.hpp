@@ -154,6 +154,30 @@ struct SystemBroadcast {
   std::vector<std::string> sources;
 };
 
+/// What an app-type signal (knowledge/app_type_signals.json) matches.
+enum class AppTypeSignalKind {
+  kIntentCategory,    ///< "intent_category": a category in a component's intent filter
+  kIntentAction,      ///< "intent_action": an action in a component's intent filter
+  kServicePermission, ///< "service_permission": a service guarded by this permission
+  kViewScheme,        ///< "view_scheme": a VIEW filter for this URI scheme with no host
+  kAppCategory,       ///< "app_category": android:appCategory (game, audio, video, ...)
+  kNativeLib,         ///< "native_lib": a native library file name (libunity.so)
+  kLabelKeyword,      ///< "label_keyword": a substring of the app label (zh-CN or default)
+  kPackageKeyword,    ///< "package_keyword": a package-name segment (containing it, if >= 5
+                      ///< characters; equal to it otherwise)
+};
+const char* to_string(AppTypeSignalKind kind);
+
+/// One hint at the app's type, with how much it alone says (percent).
+struct AppTypeSignal {
+  std::string id;
+  std::string app_type; ///< an app type id of regulations/necessary_pi.json
+  AppTypeSignalKind kind = AppTypeSignalKind::kLabelKeyword;
+  std::string value;
+  int weight = 0; ///< 1..99: the confidence this signal alone gives
+  std::vector<std::string> sources;
+};
+
 enum class ConsentKind {
   kStorageRead, ///< "storage_read": reads a stored value by key (SharedPreferences, MMKV, ...)
   kSdkSwitch,   ///< "sdk_switch": an SDK's own privacy-consent switch
@@ -306,6 +330,7 @@ class Knowledge {
   const std::vector<ProblemType>& problem_types() const { return problem_types_; }
   const std::vector<RegulationItem>& regulation_items() const { return regulation_items_; }
   const std::vector<AppType>& app_types() const { return app_types_; }
+  const std::vector<AppTypeSignal>& app_type_signals() const { return app_type_signals_; }
   const std::vector<Gbt41391Appendix>& gbt41391_appendices() const { return gbt41391_appendices_; }
   const std::vector<ImmutableDeviceId>& immutable_device_ids() const {
     return immutable_device_ids_;
@@ -344,6 +369,7 @@ class Knowledge {
   std::vector<Callback> callbacks_;
   std::vector<ComponentStart> component_starts_;
   std::vector<SystemBroadcast> system_broadcasts_;
+  std::vector<AppTypeSignal> app_type_signals_;
   std::vector<ConsentSignal> consent_signals_;
   std::vector<ProblemType> problem_types_;
   std::vector<RegulationItem> regulation_items_;

@@ -136,9 +136,35 @@ void add_analysis_json(const engine::ScanResult& r, Json& report) {
   report["self_start"] = self_start;
   report["analysis"] = stats;
 
-  Json app_type = nullptr;
+  auto hits_json = [](const analysis::AppTypeCandidate& c) {
+    Json out = Json::array();
+    for (const auto& h : c.hits) {
+      out.push_back(Json{{"kind", knowledge::to_string(h.signal->kind)},
+                         {"value", h.signal->value},
+                         {"weight", h.signal->weight / 100.0},
+                         {"where", h.where}});
+    }
+    return out;
+  };
+  Json app_type = nullptr, candidates = Json::array();
+  if (r.app_type_inference) {
+    for (const auto& c : r.app_type_inference->candidates) {
+      candidates.push_back(Json{{"id", c.type->id},
+                                {"name_zh", c.type->name_zh},
+                                {"score", c.score},
+                                {"confidence", c.confidence},
+                                {"signals", hits_json(c)}});
+    }
+  }
   if (r.app_type != nullptr) {
-    app_type = Json{{"id", r.app_type->id}, {"name_zh", r.app_type->name_zh}, {"source", "cli"}};
+    const analysis::AppTypeCandidate* chosen =
+        r.app_type_inference ? r.app_type_inference->chosen() : nullptr;
+    app_type = Json{{"id", r.app_type->id},
+                    {"name_zh", r.app_type->name_zh},
+                    {"name_en", r.app_type->name_en},
+                    {"source", r.app_type_source},
+                    {"confidence", r.app_type_confidence},
+                    {"signals", chosen != nullptr ? hits_json(*chosen) : Json::array()}};
   }
   Json findings = Json::array(), coverage = Json::array();
   if (r.rules) {
@@ -170,6 +196,7 @@ void add_analysis_json(const engine::ScanResult& r, Json& report) {
     }
   }
   report["app_type"] = app_type;
+  report["app_type_candidates"] = candidates;
   report["findings"] = findings;
   report["rule_coverage"] = coverage;
 }

@@ -186,9 +186,18 @@ void rule_unused_permission(Ctx& ctx) {
   if (!f.evidence.empty()) ctx.out.push_back(std::move(f));
 }
 
+std::string percent(double x) { return std::to_string(static_cast<int>(x * 100 + 0.5)) + "%"; }
+
 void rule_beyond_necessary(Ctx& ctx) {
+  const analysis::AppTypeInference* inf = ctx.in.app_type_inference;
   if (ctx.in.app_type == nullptr) {
     ctx.not_applicable = "the app type is unknown (give --app-type)";
+    if (inf != nullptr && !inf->candidates.empty()) {
+      const analysis::AppTypeCandidate& best = inf->candidates.front();
+      ctx.not_applicable = "the app type is unknown: the best guess, " + best.type->id + " at " +
+                           percent(best.confidence) + ", is below " +
+                           percent(analysis::kAppTypeThreshold) + " (give --app-type)";
+    }
     return;
   }
   if (!ctx.need_code()) return;
@@ -196,15 +205,20 @@ void rule_beyond_necessary(Ctx& ctx) {
   per_party(
       ctx,
       [&](const Collection& c) { return c.reachable && !ctx.k.is_necessary_pi(type, c.pi_type); },
-      0.8);
+      0.8 * ctx.in.app_type_confidence);
+  Evidence e;
+  e.kind = "app_type";
+  e.text = type.id + " (" + type.name_zh + ")" +
+           (type.no_pi_needed ? ": basic function needs no personal information"
+                              : ": necessary PI per the rule's " + type.clause);
+  if (inf != nullptr && inf->chosen() != nullptr) {
+    // An inferred type: say from what, so a reviewer can overrule it with --app-type.
+    std::string why;
+    for (const auto& h : inf->chosen()->hits) why += (why.empty() ? "" : "; ") + h.where;
+    e.text += "; inferred with confidence " + percent(ctx.in.app_type_confidence) + " from " + why;
+  }
   for (Finding& f : ctx.out) {
-    if (f.rule != ctx.rule.id) continue;
-    Evidence e;
-    e.kind = "app_type";
-    e.text = type.id + " (" + type.name_zh + ")" +
-             (type.no_pi_needed ? ": basic function needs no personal information"
-                                : ": necessary PI per the rule's " + type.clause);
-    f.evidence.insert(f.evidence.begin(), e);
+    if (f.rule == ctx.rule.id) f.evidence.insert(f.evidence.begin(), e);
   }
 }
 

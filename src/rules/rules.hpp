@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/analysis.hpp"
+#include "analysis/app_type.hpp"
 #include "apk/manifest.hpp"
 #include "knowledge/knowledge.hpp"
 
@@ -48,7 +49,11 @@ struct RulesResult {
 struct RulesInput {
   const apk::Manifest* manifest = nullptr;            ///< may be null (loose DEX)
   const analysis::AnalysisResult* analysis = nullptr; ///< may be null (no DEX)
-  const knowledge::AppType* app_type = nullptr;       ///< given by --app-type; may be null
+  const knowledge::AppType* app_type = nullptr;       ///< given or inferred; may be null
+  double app_type_confidence = 1.0;                   ///< < 1 when inferred
+  /// The inference, when the type was not given (its hits explain an inferred type, its
+  /// candidates an unknown one); may be null.
+  const analysis::AppTypeInference* app_type_inference = nullptr;
 };
 
 RulesResult evaluate(const RulesInput& input, const knowledge::Knowledge& knowledge);
