@@ -13,7 +13,16 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3 time
   # peers and fixture tools
   aapt dexdump apksigner zipalign smali android-framework-res unzip zip default-jre-headless
+  # browser tests: the HTML report opened in headless Chromium (driven by playwright-core from
+  # tests/browser, which never downloads a browser of its own), with a Chinese font for zh-CN
+  chromium fonts-wqy-microhei fontconfig
 )
+# Node.js 20+ and npm run tests/browser (playwright-core, ajv). The machine image brings them;
+# where they are missing, Debian's nodejs and npm are the fallback (tests/browser/npm_ci.sh
+# says so if that Node.js is too old). Not both: Debian's npm conflicts with a Node.js that
+# carries its own npm.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test:
 #   1. Release build (-Werror), all ctest tests (unit, e2e, corpus parity with aapt/dexdump/
-#      apksigner, hostile inputs, fuzz-corpus replay);
+#      apksigner, hostile inputs, fuzz-corpus replay; the HTML report in headless Chromium and
+#      the SARIF schema check, after ctest's browser_npm_ci runs npm ci in tests/browser);
 #   2. ASan+UBSan build of the parser tests and fuzz-corpus replay;
 #   3. a short bounded libFuzzer run of each parser target (clang).
 # Environment: FUZZ_SECONDS (default 20 per target), SKIP_ASAN=1, SKIP_FUZZ=1.

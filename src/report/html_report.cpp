@@ -49,13 +49,25 @@ void table_section(std::string& o, const Text& L, Label title, std::initializer_
   o += "</tr>";
 }
 
+/// Closes a table_section; one row saying "none" when it got no rows, so an empty table
+/// reads as checked and empty.
+void end_table(std::string& o, const Text& L, size_t rows, int cols) {
+  if (rows == 0) {
+    o += "<tr><td colspan=\"" + std::to_string(cols) + "\" class=\"info\">";
+    o += L.t("无", "None");
+    o += "</td></tr>";
+  }
+  o += "</table>\n";
+}
+
 const char* kStyle = R"(
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
 h1{font-size:1.6em}h2{border-bottom:2px solid #444;padding-bottom:.2em;margin-top:1.6em}
 table{border-collapse:collapse;width:100%;margin:.6em 0}th,td{border:1px solid #bbb;padding:.3em .5em;
 vertical-align:top;text-align:left;font-size:.92em}th{background:#eee}
 .high{color:#b00;font-weight:bold}.medium{color:#b60}.low{color:#356}.info{color:#666}
-code{font-size:.9em;word-break:break-all}.path{margin:.2em 0 .2em 1em;font-size:.85em;color:#444}
+code{font-size:.9em;word-break:break-all}.path{margin:.2em 0 .4em 1em;font-size:.85em;color:#444}
+.path code{display:block;margin-left:1em}
 .sign{margin-top:3em;display:flex;gap:4em}.sign div{border-top:1px solid #444;padding-top:.3em;min-width:12em}
 @media print{body{margin:1cm}h2{page-break-after:avoid}}
 )";
@@ -159,8 +171,9 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
         if (!e.path.empty()) {
           o += "<div class=\"path\">";
           o += L.t("调用路径：", "Call path: ");
+          // One frame a line: a path runs to dozens of long method signatures.
           for (size_t i = 0; i < e.path.size(); ++i) {
-            o += (i ? " → " : "") + std::string("<code>") + esc(e.path[i]) + "</code>";
+            o += std::string("<code>") + (i ? "→ " : "") + esc(e.path[i]) + "</code>";
           }
           o += "</div>";
         }
@@ -189,7 +202,7 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
            esc(pis.empty() ? "—" : pis) + "</td><td>" + esc(ev) + "</td></tr>";
     }
   }
-  o += "</table>\n";
+  end_table(o, L, r.analysis ? r.analysis->sdks.size() : 0, 5);
 
   // Permissions.
   table_section(o, L, {"权限", "Permissions"},
@@ -214,7 +227,7 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
            "</td></tr>";
     }
   }
-  o += "</table>\n";
+  end_table(o, L, r.manifest ? r.manifest->uses_permissions.size() : 0, 3);
 
   // Rule coverage.
   table_section(o, L, {"规则覆盖", "Rule coverage"},
