@@ -12,7 +12,7 @@ packages=(
   # tests, benchmarks, fuzzing (clang's libFuzzer runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3 time
   # peers and fixture tools
-  aapt dexdump apksigner zipalign smali android-framework-res unzip zip default-jre-headless
+  aapt dexdump apksigner zipalign libsmali-java android-framework-res unzip zip default-jre-headless
   # browser tests: the HTML report opened in headless Chromium (driven by playwright-core from
   # tests/browser, which never downloads a browser of its own), with a Chinese font for zh-CN
   chromium fonts-wqy-microhei fontconfig

@@ -103,8 +103,18 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
             .value_or(r.manifest->label.value_or("")));
     row("targetSdkVersion", "targetSdkVersion", std::to_string(r.manifest->effective_target_sdk));
   }
-  if (r.app_type != nullptr)
-    row("App 类型", "App type", r.app_type->name_zh + " (" + r.app_type->id + ")");
+  if (r.app_type != nullptr) {
+    std::string how =
+        r.app_type_source == "inferred"
+            ? L.t("，由清单推断，置信度 ", "; inferred from the manifest, confidence ") +
+                  std::to_string(static_cast<int>(r.app_type_confidence * 100 + 0.5)) + "%"
+            : std::string(L.t("，由检测方指定", "; given by the tester"));
+    row("App 类型", "App type", r.app_type->name_zh + " (" + r.app_type->id + ")" + how);
+  } else if (r.app_type_inference) {
+    row("App 类型", "App type",
+        L.t("未知（未指定，推断置信度不足）",
+            "unknown (not given; inference not confident enough)"));
+  }
   row("知识库版本", "Knowledge version", r.knowledge_version);
   o += "</table>\n";
 

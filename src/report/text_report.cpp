@@ -146,6 +146,16 @@ std::string render_text(const engine::ScanResult& r, bool include_timings) {
     }
   }
   if (r.rules) {
+    if (r.app_type != nullptr) {
+      line(out, "\n  app type     %s\n",
+           r.app_type->id + " (" + r.app_type->name_zh + "), " +
+               (r.app_type_source == "inferred"
+                    ? "inferred, confidence " +
+                          std::to_string(static_cast<int>(r.app_type_confidence * 100 + 0.5)) + "%"
+                    : std::string("given")));
+    } else {
+      line(out, "\n  app type     %s\n", std::string("unknown (give --app-type)"));
+    }
     line(out, "\n  findings (%s)\n", std::to_string(r.rules->findings.size()));
     for (const auto& f : r.rules->findings) {
       std::string clauses;
