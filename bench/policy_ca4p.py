@@ -30,11 +30,12 @@ import time
 
 def run_one(appaudit, path):
     t0 = time.perf_counter()
-    p = subprocess.run([appaudit, "policy", path], capture_output=True)
+    p = subprocess.run([appaudit, "policy", path, "--timings"], capture_output=True)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         raise RuntimeError("%s: exit %d: %s" % (path, p.returncode, p.stderr.decode(errors="replace")))
-    return json.loads(p.stdout)["policy"]["mentions"], dt
+    stages = dict(kv.split("=") for kv in p.stderr.decode().split()[1:])
+    return json.loads(p.stdout)["policy"]["mentions"], dt, float(stages["read_decode"]) + float(stages["analyze"])
 
 
 def overlaps(a, b):
@@ -42,29 +43,12 @@ def overlaps(a, b):
 
 
 def score(mentions, gold):
-    """(mentions overlapping gold, #mentions, gold overlapped, #gold) by a sweep."""
-    m = sorted((x["start"], x["end"]) for x in mentions)
-    g = sorted((x["start"], x["end"]) for x in gold)
+    """(mentions overlapping gold, #mentions, gold overlapped, #gold)."""
+    m = [(x["start"], x["end"]) for x in mentions]
+    g = [(x["start"], x["end"]) for x in gold]
     def hits(xs, ys):
-        n, j = 0, 0
-        for s, e in xs:
-            while j < len(ys) and ys[j][1] <= s:
-                j += 1
-            k = j
-            while k < len(ys) and ys[k][0] < e:
-                if overlaps((s, e), ys[k]):
-                    n += 1
-                    break
-                k += 1
-        return n
-    # ys sorted by start; a span ending early may hide behind a long one: use a max-end scan.
-    def hits_robust(xs, ys):
-        n = 0
-        for s, e in xs:
-            if any(overlaps((s, e), y) for y in ys if y[0] < e and y[1] > s):
-                n += 1
-        return n
-    return hits_robust(m, g), len(m), hits_robust(g, m), len(g)
+        return sum(1 for x in xs if any(overlaps(x, y) for y in ys))
+    return hits(m, g), len(m), hits(g, m), len(g)
 
 
 def quantiles(values):
@@ -115,14 +99,14 @@ def main():
     wall = time.perf_counter() - t0
     for t in texts:
         fid = os.path.basename(t)[:-4]
-        mentions, dt = results[t]
+        mentions, dt, reader_ms = results[t]
         ann = json.load(open(os.path.join(args.corpus, "annotation_data", fid + ".json"),
                              encoding="utf-8"))
         gold = [a for a in ann if a.get("classId_name") == "数据"]
         tp_m, n_m, tp_g, n_g = score(mentions, gold)
         chars = len(open(t, encoding="utf-8").read())
         rows.append({"id": fid, "tp_m": tp_m, "n_m": n_m, "tp_g": tp_g, "n_g": n_g,
-                     "seconds": dt, "chars": chars})
+                     "seconds": dt, "reader_ms": reader_ms, "chars": chars})
     out = {
         "all": summarise(rows),
         "tune_even_ids": summarise([r for r in rows if int(r["id"]) % 2 == 0]),
@@ -131,6 +115,9 @@ def main():
             "wall_seconds": wall,
             "jobs": args.jobs,
             "per_file_process_seconds": quantiles([r["seconds"] for r in rows]),
+            "per_file_reader_ms": quantiles([r["reader_ms"] for r in rows]),
+            "reader_ms_per_10k_chars": quantiles([r["reader_ms"] * 10000 / max(r["chars"], 1)
+                                                  for r in rows]),
             "total_chars": sum(r["chars"] for r in rows),
         },
     }
@@ -145,6 +132,9 @@ def main():
     print("runtime: %d files, %d characters, %.1f s wall with %d jobs; per process: %s" %
           (len(rows), rt["total_chars"], wall, args.jobs,
            " ".join("%s %.0f ms" % (k, v * 1000) for k, v in rt["per_file_process_seconds"].items())))
+    print("reader (decode + analyse, knowledge load excluded) per file: %s; per 10k characters: %s" %
+          (" ".join("%s %.2f ms" % (k, v) for k, v in rt["per_file_reader_ms"].items()),
+           " ".join("%s %.2f ms" % (k, v) for k, v in rt["reader_ms_per_10k_chars"].items())))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=2)

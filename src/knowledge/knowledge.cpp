@@ -805,7 +805,8 @@ PolicyTerm read_policy_term(EntryReader& r, FileChecks& checks, const std::strin
                        PolicyTermKind::kPractice, PolicyTermKind::kSharing,
                        PolicyTermKind::kSdkSection, PolicyTermKind::kUpdated,
                        PolicyTermKind::kPolicyTitle, PolicyTermKind::kRight,
-                       PolicyTermKind::kRightContext, PolicyTermKind::kException});
+                       PolicyTermKind::kRightContext, PolicyTermKind::kException,
+                       PolicyTermKind::kContrast});
   if (t.kind == PolicyTermKind::kPi) {
     t.pi_type = r.str("pi_type");
     refs.push_back({file, r.where(), "pi_type", t.pi_type, RefKind::kPiType});
@@ -848,6 +849,7 @@ const char* to_string(PolicyTermKind kind) {
     case PolicyTermKind::kRight: return "right";
     case PolicyTermKind::kRightContext: return "right_context";
     case PolicyTermKind::kException: return "exception";
+    case PolicyTermKind::kContrast: return "contrast";
   }
   return "unknown";
 }

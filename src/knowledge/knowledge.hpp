@@ -282,7 +282,8 @@ enum class PolicyTermKind {
   kPolicyTitle, ///< "policy_title": names of a privacy policy (隐私政策, Privacy Policy)
   kRight,       ///< "right": a user right or channel (`right`: deletion, correction, ...)
   kRightContext, ///< "right_context": words that make a sentence grant a right (您可以, 有权)
-  kException,   ///< "exception": contrast/exception words that end a negation (但, 除非, unless)
+  kException,   ///< "exception": an exception that makes a negation conditional (除非, 未经, unless)
+  kContrast,    ///< "contrast": contrast words that end a negation's scope (但, but)
 };
 const char* to_string(PolicyTermKind kind);
 

@@ -125,7 +125,14 @@ std::vector<std::u32string> sdk_surface_forms(const knowledge::Sdk& s) {
       char32_t close = open == U'（' ? U'）' : U')';
       size_t q = name.find(close, p);
       variants.push_back(name.substr(0, p));
-      if (q != std::u32string::npos) variants.push_back(name.substr(p + 1, q - p - 1));
+      // The part inside only when it is Chinese: English asides ("legacy", "Upgrade") are
+      // ordinary words.
+      if (q != std::u32string::npos &&
+          std::any_of(name.begin() + static_cast<std::ptrdiff_t>(p + 1),
+                      name.begin() + static_cast<std::ptrdiff_t>(q),
+                      [](char32_t c) { return c >= 0x2E80; })) {
+        variants.push_back(name.substr(p + 1, q - p - 1));
+      }
     }
     for (std::u32string v : variants) {
       add(v);
@@ -367,11 +374,17 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
   for (uint32_t m = 0; m < r.mentions.size(); ++m) {
     sentence_mentions[r.mentions[m].sentence].push_back(m);
   }
+  // The earliest cue of a kind in a sentence; the longest of those starting there.
   auto first_cue = [&](uint32_t s, PolicyTermKind kind) -> const CueHit* {
+    const CueHit* best = nullptr;
     for (uint32_t c : sentence_cues[s]) {
-      if (im.terms[cues[c].term].kind == kind) return &cues[c];
+      if (im.terms[cues[c].term].kind != kind) continue;
+      if (best == nullptr || cues[c].start < best->start ||
+          (cues[c].start == best->start && cues[c].end > best->end)) {
+        best = &cues[c];
+      }
     }
-    return nullptr;
+    return best;
   };
 
   std::map<std::string, Right> rights;
@@ -382,8 +395,9 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
       uint32_t scope_end = se;
       bool conditional = false;
       for (uint32_t c : sentence_cues[s]) {
-        if (im.terms[cues[c].term].kind != PolicyTermKind::kException) continue;
-        conditional = true;
+        const PolicyTermKind kind = im.terms[cues[c].term].kind;
+        if (kind != PolicyTermKind::kException && kind != PolicyTermKind::kContrast) continue;
+        if (kind == PolicyTermKind::kException) conditional = true;
         if (cues[c].start >= neg->end && cues[c].start < scope_end) scope_end = cues[c].start;
       }
       Negation n;

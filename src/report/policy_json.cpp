@@ -56,7 +56,8 @@ nlohmann::ordered_json policy_object(const policy::PolicyReport& r, const Policy
     mj["sentence"] = m.sentence;
     if (html) {
       mj["source_start"] = text->source_offset(m.span.start);
-      mj["source_end"] = text->source_offset(m.span.end);
+      // One past the source position of the last character (mentions are never empty).
+      mj["source_end"] = text->source_offset(m.span.end - 1) + 1;
     }
     mentions.push_back(mj);
     auto& c = by_type[m.pi_type];
