@@ -20,7 +20,7 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAPPAUDIT_SANITIZE=ON \
     -DAPPAUDIT_BENCH=OFF >/dev/null
   cmake --build build-asan -j "$jobs" --target core_test apk_test dex_test \
-    replay_zip replay_axml replay_arsc replay_dex replay_signing replay_analysis analysis_test
+    replay_zip replay_axml replay_arsc replay_dex replay_signing replay_analysis replay_policy analysis_test
   # Reuse the Release stage's fixtures and its cached peer outputs (aapt, dexdump, apksigner).
   APPAUDIT_FIXTURES="$PWD/build/fixtures" ASAN_OPTIONS=detect_leaks=1 \
     UBSAN_OPTIONS=print_stacktrace=1 \
@@ -34,7 +34,7 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     -DAPPAUDIT_TESTS=OFF -DAPPAUDIT_BENCH=OFF -DCMAKE_C_COMPILER=clang \
     -DCMAKE_CXX_COMPILER=clang++ >/dev/null
   cmake --build build-fuzz -j "$jobs"
-  for t in zip axml arsc dex signing analysis; do
+  for t in zip axml arsc dex signing analysis policy; do
     work=$(mktemp -d)
     cp -r fuzz/corpus/$t/. "$work/"
     log="build-fuzz/fuzz_$t.log"

@@ -797,7 +797,91 @@ const std::set<std::string> kSdkCategories = {
     "cloud_storage", "customer_service", "update", "network",      "ui",      "utility",
     "other"};
 
+const std::set<std::string> kPolicyRights = {"access",    "account_closure", "complaint",
+                                             "correction", "deletion",       "withdraw_consent"};
+
+/// ASCII letters lower-cased; other bytes (UTF-8 included) unchanged.
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+PolicyTerm read_policy_term(EntryReader& r, FileChecks& checks, const std::string& id,
+                            const std::string& file, std::vector<Ref>& refs,
+                            std::map<std::string, std::string>& pi_terms) {
+  PolicyTerm t;
+  t.id = id;
+  t.kind = enum_field(r, "kind",
+                      {PolicyTermKind::kPi, PolicyTermKind::kStop, PolicyTermKind::kNegation,
+                       PolicyTermKind::kPurpose, PolicyTermKind::kCondition,
+                       PolicyTermKind::kPractice, PolicyTermKind::kSharing,
+                       PolicyTermKind::kSdkSection, PolicyTermKind::kUpdated,
+                       PolicyTermKind::kPolicyTitle, PolicyTermKind::kRight,
+                       PolicyTermKind::kRightContext, PolicyTermKind::kException,
+                       PolicyTermKind::kContrast});
+  if (t.kind == PolicyTermKind::kPi) {
+    t.pi_type = r.str("pi_type");
+    refs.push_back({file, r.where(), "pi_type", t.pi_type, RefKind::kPiType});
+  }
+  if (t.kind == PolicyTermKind::kRight) t.right = r.str_in("right", kPolicyRights);
+  t.terms = r.strings("terms");
+  if (t.terms.empty()) r.fail("terms", "must list at least one term");
+  for (const auto& term : t.terms) {
+    if (!valid_utf8(term)) r.fail("terms", "'" + term + "' is not valid UTF-8");
+    if (term.front() == ' ' || term.back() == ' ' || term.find('\n') != std::string::npos) {
+      r.fail("terms", "'" + term + "' has leading/trailing blanks or a line break");
+    }
+    // PI and stop terms share one matcher (longest match wins): a term must mean one thing.
+    if (t.kind == PolicyTermKind::kPi || t.kind == PolicyTermKind::kStop) {
+      auto [it, fresh] = pi_terms.emplace(ascii_lower(term), id);
+      if (!fresh) {
+        r.fail("terms", "'" + term + "' is already a term of entry '" + it->second +
+                            "' (PI and stop terms are matched together, case-insensitively)");
+      }
+    }
+  }
+  t.sources = checks.sources(r);
+  return t;
+}
+
 } // namespace
+
+const char* to_string(PolicyTermKind kind) {
+  switch (kind) {
+    case PolicyTermKind::kPi: return "pi";
+    case PolicyTermKind::kStop: return "stop";
+    case PolicyTermKind::kNegation: return "negation";
+    case PolicyTermKind::kPurpose: return "purpose";
+    case PolicyTermKind::kCondition: return "condition";
+    case PolicyTermKind::kPractice: return "practice";
+    case PolicyTermKind::kSharing: return "sharing";
+    case PolicyTermKind::kSdkSection: return "sdk_section";
+    case PolicyTermKind::kUpdated: return "updated";
+    case PolicyTermKind::kPolicyTitle: return "policy_title";
+    case PolicyTermKind::kRight: return "right";
+    case PolicyTermKind::kRightContext: return "right_context";
+    case PolicyTermKind::kException: return "exception";
+    case PolicyTermKind::kContrast: return "contrast";
+  }
+  return "unknown";
+}
 
 const char* to_string(ApiKind kind) {
   switch (kind) {
@@ -866,6 +950,7 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
   std::set<std::string> sdk_ids;
   std::map<std::string, std::string> start_names; // component start method name -> entry id
   std::map<std::string, std::string> kind_file;   // kind -> the file it came from
+  std::map<std::string, std::string> pi_terms;    // policy PI/stop term -> entry id
 
   for (const ParsedFile& f : parsed) {
     for (const auto& [id, src] : f.sources)
@@ -1011,6 +1096,8 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
         k.thresholds_.push_back(read_threshold(r, checks, id));
       } else if (f.kind == "rules") {
         k.rules_.push_back(read_rule(r, checks, id, f.path, refs));
+      } else if (f.kind == "policy_terms") {
+        k.policy_terms_.push_back(read_policy_term(r, checks, id, f.path, refs, pi_terms));
       } else {
         throw KnowledgeError("knowledge/" + f.path + ": unknown kind '" + f.kind + "'");
       }

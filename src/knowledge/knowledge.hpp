@@ -302,6 +302,38 @@ struct Rule {
   std::vector<std::string> sources;
 };
 
+/// What a privacy-policy term list entry (knowledge/policy_terms.json) is for.
+enum class PolicyTermKind {
+  kPi,          ///< "pi": surface terms naming a PI type (`pi_type`)
+  kStop,        ///< "stop": phrases that contain a PI term but do not mention PI (个人信息保护政策)
+  kNegation,    ///< "negation": cues of a statement that something is not done (不会收集)
+  kPurpose,     ///< "purpose": purpose cues (用于, 为了, 以便)
+  kCondition,   ///< "condition": collection-condition cues (当您…时, 在您使用…)
+  kPractice,    ///< "practice": processing verbs (收集, 使用, 共享)
+  kSharing,     ///< "sharing": third-party sharing cues (共享, 第三方, 委托处理)
+  kSdkSection,  ///< "sdk_section": headings of a third-party SDK list (第三方SDK目录)
+  kUpdated,     ///< "updated": labels of the last-updated / effective date (更新日期)
+  kPolicyTitle, ///< "policy_title": names of a privacy policy (隐私政策, Privacy Policy)
+  kRight,       ///< "right": a user right or channel (`right`: deletion, correction, ...)
+  kRightContext, ///< "right_context": words that make a sentence grant a right (您可以, 有权)
+  kException,   ///< "exception": an exception that makes a negation conditional (除非, 未经, unless)
+  kContrast,    ///< "contrast": contrast words that end a negation's scope (但, but)
+};
+const char* to_string(PolicyTermKind kind);
+
+/// One entry of knowledge/policy_terms.json: terms (Chinese or English; ASCII letters match
+/// case-insensitively, at word boundaries) and what they stand for.
+struct PolicyTerm {
+  std::string id;
+  PolicyTermKind kind = PolicyTermKind::kPi;
+  std::string pi_type; ///< kind pi only: a PI type id
+  /// kind right only: access, correction, deletion, account_closure, complaint,
+  /// withdraw_consent
+  std::string right;
+  std::vector<std::string> terms;
+  std::vector<std::string> sources;
+};
+
 /// One knowledge file's bytes, by its path relative to knowledge/ ("sdks/cn.json").
 struct KnowledgeFile {
   std::string path;
@@ -340,6 +372,7 @@ class Knowledge {
   }
   const std::vector<Threshold>& thresholds() const { return thresholds_; }
   const std::vector<Rule>& rules() const { return rules_; }
+  const std::vector<PolicyTerm>& policy_terms() const { return policy_terms_; }
   /// Sources of all files, "file#id" → Source.
   const std::vector<Source>& sources() const { return sources_; }
 
@@ -379,6 +412,7 @@ class Knowledge {
   std::vector<LowRelevancePermissions> low_relevance_permissions_;
   std::vector<Threshold> thresholds_;
   std::vector<Rule> rules_;
+  std::vector<PolicyTerm> policy_terms_;
   std::vector<Source> sources_;
   std::string version_;
 };

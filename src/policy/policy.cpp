@@ -1,0 +1,569 @@
+#include "policy/policy.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <string_view>
+#include <unordered_map>
+
+namespace appaudit::policy {
+namespace {
+
+using knowledge::PolicyTermKind;
+
+/// Case folding for matching: ASCII letters lower-cased, full-width ASCII (U+FF01–U+FF5E)
+/// folded onto ASCII. One code point in, one out, so offsets are unchanged.
+char32_t fold(char32_t c) {
+  if (c >= 0xFF01 && c <= 0xFF5E) c = c - 0xFF01 + 0x21;
+  if (c >= 'A' && c <= 'Z') c += 32;
+  return c;
+}
+
+bool ascii_alnum(char32_t c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/// A trie over folded code points. Each term carries a payload index. `longest` gives the
+/// longest term starting at a position; `each` every term starting there. Terms starting or
+/// ending with an ASCII letter or digit only match at word boundaries (so "IP" does not match
+/// inside "ZIP", nor "SN" inside "JSON").
+class Trie {
+ public:
+  Trie() { nodes_.push_back({}); }
+
+  void insert(std::u32string_view term, uint32_t payload) {
+    uint32_t node = 0;
+    for (char32_t raw : term) {
+      char32_t c = fold(raw);
+      uint64_t key = (static_cast<uint64_t>(node) << 32) | c;
+      auto it = edges_.find(key);
+      if (it == edges_.end()) {
+        nodes_.push_back({});
+        it = edges_.emplace(key, static_cast<uint32_t>(nodes_.size() - 1)).first;
+      }
+      node = it->second;
+    }
+    nodes_[node].payloads.push_back(payload);
+    nodes_[node].depth = static_cast<uint32_t>(term.size());
+  }
+
+  /// Calls f(end, payloads) for every term starting at `pos`, shortest first.
+  template <class F>
+  void each(const std::u32string& folded, size_t pos, F&& f) const {
+    if (pos > 0 && ascii_alnum(folded[pos - 1]) && ascii_alnum(folded[pos])) {
+      // Only terms that do not start with an ASCII letter/digit may start here.
+      walk(folded, pos, f, true);
+    } else {
+      walk(folded, pos, f, false);
+    }
+  }
+
+ private:
+  struct Node {
+    std::vector<uint32_t> payloads;
+    uint32_t depth = 0;
+  };
+
+  template <class F>
+  void walk(const std::u32string& folded, size_t pos, F& f, bool inside_word) const {
+    if (inside_word) return; // the first code point is ASCII alnum: no term may start mid-word
+    uint32_t node = 0;
+    for (size_t i = pos; i < folded.size(); ++i) {
+      auto it = edges_.find((static_cast<uint64_t>(node) << 32) | folded[i]);
+      if (it == edges_.end()) return;
+      node = it->second;
+      const Node& n = nodes_[node];
+      if (!n.payloads.empty()) {
+        bool boundary = !(ascii_alnum(folded[i]) && i + 1 < folded.size() &&
+                          ascii_alnum(folded[i + 1]));
+        if (boundary) f(i + 1, n.payloads);
+      }
+    }
+  }
+
+  std::vector<Node> nodes_;
+  std::unordered_map<uint64_t, uint32_t> edges_;
+};
+
+struct TermInfo {
+  PolicyTermKind kind = PolicyTermKind::kPi;
+  std::string id;
+  std::string pi_type;
+  std::string right;
+};
+
+struct SdkName {
+  std::string sdk;
+  std::string name;
+};
+
+struct CueHit {
+  uint32_t start, end;
+  uint32_t term; ///< index into terms
+};
+
+/// Names an SDK is written as in policies: the catalog's Chinese and English names, without
+/// blanks, without a trailing "SDK", the part before and inside parentheses, and its Java
+/// packages (SDK tables often list them).
+std::vector<std::u32string> sdk_surface_forms(const knowledge::Sdk& s) {
+  std::set<std::u32string> out;
+  auto add = [&](std::u32string n) {
+    while (!n.empty() && (n.back() == ' ' || n.back() == '-')) n.pop_back();
+    while (!n.empty() && n.front() == ' ') n.erase(n.begin());
+    bool ascii = std::all_of(n.begin(), n.end(), [](char32_t c) { return c < 0x80; });
+    if (n.size() < (ascii ? 4u : 3u)) return;
+    out.insert(n);
+  };
+  for (const std::string& raw : {s.name_zh, s.name_en}) {
+    std::u32string name = from_utf8(raw);
+    std::vector<std::u32string> variants = {name};
+    // "阿里聚安全（安全保镖）": the name before the parenthesis, and the one inside it.
+    for (char32_t open : {U'（', U'('}) {
+      size_t p = name.find(open);
+      if (p == std::u32string::npos) continue;
+      char32_t close = open == U'（' ? U'）' : U')';
+      size_t q = name.find(close, p);
+      variants.push_back(name.substr(0, p));
+      // The part inside only when it is Chinese: English asides ("legacy", "Upgrade") are
+      // ordinary words.
+      if (q != std::u32string::npos &&
+          std::any_of(name.begin() + static_cast<std::ptrdiff_t>(p + 1),
+                      name.begin() + static_cast<std::ptrdiff_t>(q),
+                      [](char32_t c) { return c >= 0x2E80; })) {
+        variants.push_back(name.substr(p + 1, q - p - 1));
+      }
+    }
+    for (std::u32string v : variants) {
+      add(v);
+      std::u32string compact;
+      for (char32_t c : v) {
+        if (c != ' ') compact += c;
+      }
+      add(compact);
+      for (std::u32string* w : {&v, &compact}) {
+        std::u32string folded;
+        for (char32_t c : *w) folded += fold(c);
+        if (folded.size() > 3 && folded.compare(folded.size() - 3, 3, U"sdk") == 0) {
+          add(w->substr(0, w->size() - 3));
+        }
+      }
+    }
+  }
+  for (const std::string& p : s.packages) {
+    if (std::count(p.begin(), p.end(), '.') >= 1 && p.size() >= 8) add(from_utf8(p));
+  }
+  return {out.begin(), out.end()};
+}
+
+bool is_digit(char32_t c) { return c >= '0' && c <= '9'; }
+
+/// Reads an unsigned decimal at `i` (at most `max_digits`); returns digits read.
+size_t read_number(const std::u32string& t, size_t i, size_t max_digits, int& value) {
+  size_t n = 0;
+  value = 0;
+  while (i + n < t.size() && n < max_digits && is_digit(t[i + n])) {
+    value = value * 10 + static_cast<int>(t[i + n] - '0');
+    ++n;
+  }
+  if (i + n < t.size() && is_digit(t[i + n])) return 0; // longer than allowed
+  return n;
+}
+
+const std::array<std::string_view, 12> kMonths = {"january", "february", "march",     "april",
+                                                  "may",     "june",     "july",      "august",
+                                                  "september", "october", "november", "december"};
+
+/// A date written at `i`: 2021年3月1日, 2021-03-01, 2021/3/1, 2021.3.1, "March 1, 2021",
+/// "1 March 2021". Returns its end (0 when none) and the normalised YYYY-MM-DD.
+size_t parse_date(const std::u32string& t, const std::u32string& folded, size_t i,
+                  std::string& iso) {
+  auto valid = [](int y, int m, int d) {
+    return y >= 1990 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+  };
+  auto format = [](int y, int m, int d) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    return std::string(buf);
+  };
+  int y = 0, m = 0, d = 0;
+  if (read_number(t, i, 4, y) == 4) {
+    size_t j = i + 4;
+    while (j < t.size() && t[j] == ' ') ++j;
+    if (j >= t.size()) return 0;
+    char32_t sep = t[j];
+    if (sep != U'年' && sep != '-' && sep != '/' && sep != '.') return 0;
+    ++j;
+    while (j < t.size() && t[j] == ' ') ++j;
+    size_t n = read_number(t, j, 2, m);
+    if (n == 0) return 0;
+    j += n;
+    while (j < t.size() && t[j] == ' ') ++j;
+    char32_t sep2 = sep == U'年' ? U'月' : sep;
+    if (j >= t.size() || t[j] != sep2) return 0;
+    ++j;
+    while (j < t.size() && t[j] == ' ') ++j;
+    n = read_number(t, j, 2, d);
+    if (n == 0) return 0;
+    j += n;
+    if (sep == U'年' && j < t.size() && (t[j] == U'日' || t[j] == U'号')) ++j;
+    if (!valid(y, m, d)) return 0;
+    iso = format(y, m, d);
+    return j;
+  }
+  auto month_at = [&](size_t k, size_t& end) -> int {
+    for (size_t mi = 0; mi < kMonths.size(); ++mi) {
+      std::string_view name = kMonths[mi];
+      size_t len = 0;
+      while (len < name.size() && k + len < folded.size() &&
+             folded[k + len] == static_cast<char32_t>(name[len])) {
+        ++len;
+      }
+      if (len == name.size() || (len >= 3 && (k + len >= folded.size() ||
+                                              !ascii_alnum(folded[k + len])))) {
+        end = k + len;
+        if (end < folded.size() && folded[end] == '.') ++end;
+        return static_cast<int>(mi) + 1;
+      }
+    }
+    return 0;
+  };
+  size_t e = 0;
+  if ((m = month_at(i, e)) != 0) { // March 1, 2021
+    size_t j = e;
+    while (j < t.size() && t[j] == ' ') ++j;
+    size_t n = read_number(t, j, 2, d);
+    if (n == 0) return 0;
+    j += n;
+    if (j + 1 < folded.size() && ((folded[j] == 's' && folded[j + 1] == 't') ||
+                                  (folded[j] == 'n' && folded[j + 1] == 'd') ||
+                                  (folded[j] == 'r' && folded[j + 1] == 'd') ||
+                                  (folded[j] == 't' && folded[j + 1] == 'h'))) {
+      j += 2;
+    }
+    if (j < t.size() && t[j] == ',') ++j;
+    while (j < t.size() && t[j] == ' ') ++j;
+    if (read_number(t, j, 4, y) != 4 || !valid(y, m, d)) return 0;
+    iso = format(y, m, d);
+    return j + 4;
+  }
+  size_t n = read_number(t, i, 2, d); // 1 March 2021
+  if (n == 0) return 0;
+  size_t j = i + n;
+  if (j >= t.size() || t[j] != ' ') return 0;
+  ++j;
+  if ((m = month_at(j, e)) == 0) return 0;
+  j = e;
+  if (j < t.size() && t[j] == ',') ++j;
+  while (j < t.size() && t[j] == ' ') ++j;
+  if (read_number(t, j, 4, y) != 4 || !valid(y, m, d)) return 0;
+  iso = format(y, m, d);
+  return j + 4;
+}
+
+bool email_local(char32_t c) {
+  return ascii_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+bool email_domain(char32_t c) { return ascii_alnum(c) || c == '.' || c == '-'; }
+bool url_char(char32_t c) {
+  return c > 0x20 && c < 0x7F && c != '"' && c != '\'' && c != '<' && c != '>' && c != '`' &&
+         c != ')' && c != ']' && c != '}';
+}
+
+} // namespace
+
+struct PolicyReader::Impl {
+  std::vector<TermInfo> terms;
+  Trie pi_trie;  ///< pi and stop terms (longest match)
+  Trie cue_trie; ///< every other kind (all matches)
+  std::vector<SdkName> sdk_names;
+  Trie sdk_trie;
+};
+
+PolicyReader::PolicyReader(const knowledge::Knowledge& k) : impl_(std::make_unique<Impl>()) {
+  for (const knowledge::PolicyTerm& t : k.policy_terms()) {
+    const uint32_t index = static_cast<uint32_t>(impl_->terms.size());
+    impl_->terms.push_back({t.kind, t.id, t.pi_type, t.right});
+    Trie& trie = (t.kind == PolicyTermKind::kPi || t.kind == PolicyTermKind::kStop)
+                     ? impl_->pi_trie
+                     : impl_->cue_trie;
+    for (const std::string& term : t.terms) trie.insert(from_utf8(term), index);
+  }
+  for (const knowledge::Sdk& s : k.sdks()) {
+    const uint32_t index = static_cast<uint32_t>(impl_->sdk_names.size());
+    impl_->sdk_names.push_back({s.id, s.name_zh});
+    for (const std::u32string& form : sdk_surface_forms(s)) impl_->sdk_trie.insert(form, index);
+  }
+}
+
+PolicyReader::~PolicyReader() = default;
+
+PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
+  const Impl& im = *impl_;
+  const std::u32string& t = doc.text;
+  PolicyReport r;
+  r.encoding = to_string(doc.encoding);
+  r.format = to_string(doc.format);
+  r.length = static_cast<uint32_t>(t.size());
+  std::u32string folded(t.size(), 0);
+  for (size_t i = 0; i < t.size(); ++i) folded[i] = fold(t[i]);
+  auto span = [&](size_t s, size_t e) {
+    return Span{static_cast<uint32_t>(s), static_cast<uint32_t>(e), doc.utf8(s, e)};
+  };
+
+  // Sentences: 。！？；!?; and line breaks end one; so does '.' before a blank or the end.
+  {
+    size_t start = 0;
+    for (size_t i = 0; i <= t.size(); ++i) {
+      bool end = i == t.size();
+      if (!end) {
+        char32_t c = t[i];
+        end = c == U'。' || c == U'！' || c == U'？' || c == U'；' || c == '!' || c == '?' ||
+              c == ';' || c == '\n' || c == '\r' ||
+              (c == '.' && (i + 1 == t.size() || t[i + 1] == ' ' || t[i + 1] == '\n'));
+      }
+      if (end) {
+        size_t e = i < t.size() ? i + 1 : i;
+        if (e > start) r.sentences.emplace_back(start, e);
+        start = e;
+      }
+    }
+  }
+  std::vector<uint32_t> sentence_of(t.size() + 1, 0);
+  for (uint32_t s = 0; s < r.sentences.size(); ++s) {
+    for (uint32_t i = r.sentences[s].first; i < r.sentences[s].second; ++i) sentence_of[i] = s;
+  }
+
+  // Mentions: longest match over PI and stop terms, left to right, no overlaps.
+  for (size_t i = 0; i < t.size();) {
+    size_t best_end = 0;
+    uint32_t best = 0;
+    im.pi_trie.each(folded, i, [&](size_t end, const std::vector<uint32_t>& payloads) {
+      best_end = end;
+      best = payloads.front();
+    });
+    if (best_end == 0) {
+      ++i;
+      continue;
+    }
+    const TermInfo& info = im.terms[best];
+    if (info.kind == PolicyTermKind::kPi) {
+      Mention m;
+      m.span = span(i, best_end);
+      m.pi_type = info.pi_type;
+      m.term = info.id;
+      m.sentence = sentence_of[i];
+      r.mentions.push_back(std::move(m));
+    }
+    i = best_end;
+  }
+
+  // Cues, every match (they may overlap).
+  std::vector<CueHit> cues;
+  for (size_t i = 0; i < t.size(); ++i) {
+    im.cue_trie.each(folded, i, [&](size_t end, const std::vector<uint32_t>& payloads) {
+      for (uint32_t p : payloads) {
+        cues.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(end), p});
+      }
+    });
+  }
+  // Per sentence: the cues in it, by kind.
+  std::vector<std::vector<uint32_t>> sentence_cues(r.sentences.size());
+  for (uint32_t c = 0; c < cues.size(); ++c) sentence_cues[sentence_of[cues[c].start]].push_back(c);
+  std::vector<std::vector<uint32_t>> sentence_mentions(r.sentences.size());
+  for (uint32_t m = 0; m < r.mentions.size(); ++m) {
+    sentence_mentions[r.mentions[m].sentence].push_back(m);
+  }
+  // The earliest cue of a kind in a sentence; the longest of those starting there.
+  auto first_cue = [&](uint32_t s, PolicyTermKind kind) -> const CueHit* {
+    const CueHit* best = nullptr;
+    for (uint32_t c : sentence_cues[s]) {
+      if (im.terms[cues[c].term].kind != kind) continue;
+      if (best == nullptr || cues[c].start < best->start ||
+          (cues[c].start == best->start && cues[c].end > best->end)) {
+        best = &cues[c];
+      }
+    }
+    return best;
+  };
+
+  std::map<std::string, Right> rights;
+  for (uint32_t s = 0; s < r.sentences.size(); ++s) {
+    const auto [ss, se] = r.sentences[s];
+    const auto& ms = sentence_mentions[s];
+    if (const CueHit* neg = first_cue(s, PolicyTermKind::kNegation)) {
+      uint32_t scope_end = se;
+      bool conditional = false;
+      for (uint32_t c : sentence_cues[s]) {
+        const PolicyTermKind kind = im.terms[cues[c].term].kind;
+        if (kind != PolicyTermKind::kException && kind != PolicyTermKind::kContrast) continue;
+        if (kind == PolicyTermKind::kException) conditional = true;
+        if (cues[c].start >= neg->end && cues[c].start < scope_end) scope_end = cues[c].start;
+      }
+      Negation n;
+      n.span = span(neg->start, scope_end);
+      n.cue = span(neg->start, neg->end);
+      n.conditional = conditional;
+      for (uint32_t m : ms) {
+        if (r.mentions[m].span.start >= neg->start && r.mentions[m].span.end <= scope_end) {
+          r.mentions[m].negated = true;
+          n.mentions.push_back(m);
+        }
+      }
+      r.negations.push_back(std::move(n));
+    }
+    if (!ms.empty()) {
+      auto statement = [&](PolicyTermKind kind, std::vector<Statement>& out) {
+        if (const CueHit* c = first_cue(s, kind)) {
+          out.push_back({span(ss, se), span(c->start, c->end), ms});
+        }
+      };
+      statement(PolicyTermKind::kPurpose, r.purposes);
+      statement(PolicyTermKind::kCondition, r.conditions);
+      statement(PolicyTermKind::kSharing, r.sharing);
+    }
+    if (first_cue(s, PolicyTermKind::kRightContext) != nullptr) {
+      std::set<std::string> granted;
+      for (uint32_t c : sentence_cues[s]) {
+        const TermInfo& info = im.terms[cues[c].term];
+        if (info.kind == PolicyTermKind::kRight) granted.insert(info.right);
+      }
+      for (const std::string& g : granted) {
+        Right& right = rights[g];
+        right.right = g;
+        ++right.count;
+        if (right.evidence.size() < 3) right.evidence.push_back(span(ss, se));
+      }
+    }
+  }
+  for (auto& [name, right] : rights) r.rights.push_back(std::move(right));
+
+  // Policy title, SDK list heading, last-updated date.
+  uint32_t sdk_list_at = UINT32_MAX;
+  for (const CueHit& c : cues) {
+    const TermInfo& info = im.terms[c.term];
+    if (info.kind == PolicyTermKind::kPolicyTitle) r.looks_like_policy = true;
+    if (info.kind == PolicyTermKind::kSdkSection && sdk_list_at == UINT32_MAX) {
+      sdk_list_at = c.start;
+      r.sdk_list = span(c.start, c.end);
+    }
+    if (info.kind == PolicyTermKind::kUpdated && !r.last_updated) {
+      size_t j = c.end;
+      const size_t limit = std::min(t.size(), j + 40);
+      for (; j < limit; ++j) {
+        std::string iso;
+        size_t end = parse_date(t, folded, j, iso);
+        if (end != 0) {
+          r.last_updated = LastUpdated{iso, span(c.start, c.end), span(j, end)};
+          break;
+        }
+        if (t[j] == '\n' && j > c.end + 2) break;
+      }
+    }
+  }
+
+  // SDKs: longest match of the catalog's names and packages.
+  std::map<uint32_t, SdkMatch> sdks;
+  for (size_t i = 0; i < t.size();) {
+    size_t best_end = 0;
+    const std::vector<uint32_t>* best = nullptr;
+    im.sdk_trie.each(folded, i, [&](size_t end, const std::vector<uint32_t>& payloads) {
+      best_end = end;
+      best = &payloads;
+    });
+    if (best == nullptr) {
+      ++i;
+      continue;
+    }
+    for (uint32_t p : *best) {
+      SdkMatch& m = sdks[p];
+      m.sdk = im.sdk_names[p].sdk;
+      m.name = im.sdk_names[p].name;
+      if (m.matches.size() < 5) m.matches.push_back(span(i, best_end));
+      if (sdk_list_at != UINT32_MAX && i >= sdk_list_at) m.in_sdk_list = true;
+    }
+    i = best_end;
+  }
+  for (auto& [index, m] : sdks) r.sdks.push_back(std::move(m));
+  std::sort(r.sdks.begin(), r.sdks.end(), [](const SdkMatch& a, const SdkMatch& b) {
+    return a.matches.front().start != b.matches.front().start
+               ? a.matches.front().start < b.matches.front().start
+               : a.sdk < b.sdk;
+  });
+
+  // Contacts: e-mail addresses, URLs, phone numbers, postal addresses after a label.
+  for (size_t i = 0; i < t.size(); ++i) {
+    char32_t c = folded[i];
+    if (c == '@' && i > 0 && email_local(folded[i - 1])) {
+      size_t s = i;
+      while (s > 0 && email_local(folded[s - 1])) --s;
+      size_t e = i + 1;
+      while (e < t.size() && email_domain(folded[e])) ++e;
+      while (e > i + 1 && folded[e - 1] == '.') --e;
+      std::u32string_view dom(folded.data() + i + 1, e - i - 1);
+      size_t dot = dom.rfind('.');
+      if (dot != std::u32string_view::npos && dot > 0 && dom.size() - dot - 1 >= 2) {
+        r.contacts.push_back({"email", span(s, e)});
+        i = e;
+        continue;
+      }
+    }
+    if ((c == 'h' && (folded.compare(i, 7, U"http://") == 0 ||
+                      folded.compare(i, 8, U"https://") == 0)) ||
+        (c == 'w' && folded.compare(i, 4, U"www.") == 0 && (i == 0 || !url_char(folded[i - 1])))) {
+      size_t e = i;
+      while (e < t.size() && url_char(folded[e])) ++e;
+      while (e > i && (folded[e - 1] == '.' || folded[e - 1] == ',' || folded[e - 1] == ';')) --e;
+      if (e - i > 8) {
+        r.contacts.push_back({"url", span(i, e)});
+        i = e;
+        continue;
+      }
+    }
+    if (is_digit(c) && (i == 0 || (!ascii_alnum(folded[i - 1]) && folded[i - 1] != '-' &&
+                                   folded[i - 1] != '.' && folded[i - 1] != '/'))) {
+      // A run of digits, '-' and blanks; then its digits decide whether it is a phone number.
+      size_t e = i;
+      std::string digits;
+      while (e < t.size() && (is_digit(folded[e]) || folded[e] == '-' ||
+                              (folded[e] == ' ' && e + 1 < t.size() && is_digit(folded[e + 1])))) {
+        if (is_digit(folded[e])) digits += static_cast<char>(folded[e]);
+        ++e;
+      }
+      while (e > i && !is_digit(folded[e - 1])) --e;
+      bool letter_after = e < t.size() && ascii_alnum(folded[e]);
+      bool phone = !letter_after &&
+                   ((digits.size() == 11 && digits[0] == '1' && digits[1] >= '3') ||
+                    (digits.size() == 10 && (digits.rfind("400", 0) == 0 ||
+                                             digits.rfind("800", 0) == 0)) ||
+                    (digits.size() >= 10 && digits.size() <= 12 && digits[0] == '0' &&
+                     folded.substr(i, e - i).find('-') != std::u32string::npos));
+      if (phone) r.contacts.push_back({"phone", span(i, e)});
+      i = e;
+      continue;
+    }
+  }
+  for (uint32_t s = 0; s < r.sentences.size(); ++s) {
+    const auto [ss, se] = r.sentences[s];
+    std::u32string_view sent(folded.data() + ss, se - ss);
+    for (std::u32string_view label : {U"地址：", U"地址:", U"address:"}) {
+      size_t p = sent.find(label);
+      if (p == std::u32string_view::npos) continue;
+      size_t b = ss + p + label.size();
+      size_t e = se;
+      while (b < e && (t[b] == ' ' || t[b] == '\t')) ++b;
+      while (e > b && (t[e - 1] == U'。' || t[e - 1] == U'；' || t[e - 1] == '\n' ||
+                       t[e - 1] == ' ' || t[e - 1] == '.' || t[e - 1] == ';' || t[e - 1] == '\r')) {
+        --e;
+      }
+      if (e > b + 3) r.contacts.push_back({"address", span(b, e)});
+      break;
+    }
+  }
+  std::sort(r.contacts.begin(), r.contacts.end(), [](const Contact& a, const Contact& b) {
+    return a.span.start != b.span.start ? a.span.start < b.span.start : a.kind < b.kind;
+  });
+  return r;
+}
+
+} // namespace appaudit::policy
