@@ -588,6 +588,7 @@ class Analyzer {
   std::vector<SwitchCall> switch_calls_;
   std::map<std::string, SelfStart> method_facts_; // alarm/job/associated starts by key
   uint64_t edges_total_ = 0;
+  uint64_t consent_checks_ = 0; ///< expanded (reachable) methods with a consent branch
   bool edge_limit_hit_ = false;
   // Search results: per method, entry index + 1 (0 = not reached), parent and via.
   struct Reach {
@@ -1234,6 +1235,7 @@ void Analyzer::expand(MethodId m, std::vector<Edge>& out) {
   if (!starts.empty()) starts_in_[m] = std::move(starts);
 
   // Consent guards: instructions only reachable when a consent flag is true.
+  if (!branches.empty()) ++consent_checks_;
   if (!branches.empty() && !pcs.empty()) {
     std::unordered_map<uint32_t, uint32_t> at; // pc -> index
     at.reserve(pcs.size());
@@ -1726,6 +1728,7 @@ AnalysisResult Analyzer::run() {
   st.methods = program_->methods().size();
   st.call_edges = edges_total_;
   st.entry_points = entries_.size();
+  st.consent_checks = consent_checks_;
   st.complete = !edge_limit_hit_;
   for (size_t m = 0; m < program_->methods().size(); ++m) {
     if (all_.entry[m] != 0) ++st.reachable_methods;

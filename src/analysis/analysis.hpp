@@ -101,6 +101,8 @@ struct SelfStart {
 struct AnalysisStats {
   uint64_t classes = 0, methods = 0, call_edges = 0, entry_points = 0, reachable_methods = 0,
            pre_consent_methods = 0;
+  /// Reachable methods that branch on a recognised consent flag (a sign of a consent prompt).
+  uint64_t consent_checks = 0;
   bool complete = true; ///< false when the call-graph budget stopped the expansion
 };
 

@@ -588,6 +588,8 @@ std::optional<std::string> ResourceTable::resolve_string(uint32_t id,
 
 std::string ResourceTable::global_string(uint32_t index) const { return impl_->strings.get(index); }
 
+uint32_t ResourceTable::global_string_count() const { return impl_->strings.size(); }
+
 std::optional<std::string> ResourceTable::name_of(uint32_t id) const {
   const Package* p = impl_->package_for(id);
   if (p == nullptr) return std::nullopt;

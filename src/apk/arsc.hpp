@@ -92,6 +92,8 @@ class ResourceTable {
   std::optional<std::string> resolve_string(uint32_t id, const ResConfig& config) const;
   /// Global string pool entry `index` ("" when out of range).
   std::string global_string(uint32_t index) const;
+  /// Number of strings in the global string pool (the values of string resources).
+  uint32_t global_string_count() const;
   /// "type/entry" (e.g. "string/app_name") of `id`, nullopt when unknown.
   std::optional<std::string> name_of(uint32_t id) const;
   /// Every distinct locale of any config, sorted ("" for the default config when present).

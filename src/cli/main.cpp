@@ -1,6 +1,7 @@
 // The `appaudit` command.
 //
-//   appaudit scan INPUT [--format json|text] [-o FILE] [--timings]
+//   appaudit scan INPUT [--format json|text|sarif|xlsx|html] [-o FILE] [--timings]
+//                       [--app-type ID] [--policy FILE] [--fail-on SEVERITY] [--lang zh-CN|en]
 //   appaudit policy FILE [--format json|text] [--with-text] [-o FILE]
 //                                         read a privacy policy (text or HTML; UTF-8, UTF-16,
 //                                         GB18030/GBK) and report what it declares
@@ -12,20 +13,20 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <vector>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "engine/scan.hpp"
 #include "knowledge/knowledge.hpp"
 #include "policy/policy.hpp"
 #include "policy/text.hpp"
 #include "report/html_report.hpp"
-#include "report/policy_json.hpp"
 #include "report/json_report.hpp"
+#include "report/policy_json.hpp"
 #include "report/sarif_report.hpp"
 #include "report/text_report.hpp"
 #include "report/xlsx_report.hpp"
@@ -120,10 +121,9 @@ appaudit::Expected<std::vector<uint8_t>> read_small_file(const std::string& path
   auto size = std::filesystem::file_size(path, ec);
   if (ec) return appaudit::make_error(appaudit::Errc::kIo, "cannot read: " + ec.message(), path);
   if (size > limit) {
-    return appaudit::make_error(appaudit::Errc::kLimit,
-                                "file is " + std::to_string(size) + " bytes; the limit is " +
-                                    std::to_string(limit),
-                                path);
+    return appaudit::make_error(
+        appaudit::Errc::kLimit,
+        "file is " + std::to_string(size) + " bytes; the limit is " + std::to_string(limit), path);
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return appaudit::make_error(appaudit::Errc::kIo, "cannot open", path);
@@ -135,8 +135,8 @@ appaudit::Expected<std::vector<uint8_t>> read_small_file(const std::string& path
   return bytes;
 }
 
-int run_policy(const std::string& path, const std::string& format, bool with_text,
-               bool timings, const std::string& out_path) {
+int run_policy(const std::string& path, const std::string& format, bool with_text, bool timings,
+               const std::string& out_path) {
   using Clock = std::chrono::steady_clock;
   auto ms = [](Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
@@ -155,14 +155,13 @@ int run_policy(const std::string& path, const std::string& format, bool with_tex
   appaudit::policy::PolicyReport report = reader.analyze(*text);
   const auto t3 = Clock::now();
   appaudit::report::PolicyInput input{name, bytes->size(), text->bom, text->replaced};
-  std::string out = format == "text"
-                        ? appaudit::report::render_policy_text(report, input, diags)
-                        : appaudit::report::render_policy_json(report, input, *text, diags,
-                                                               with_text);
+  std::string out = format == "text" ? appaudit::report::render_policy_text(report, input, diags)
+                                     : appaudit::report::render_policy_json(report, input, *text,
+                                                                            diags, with_text);
   if (timings) {
     // Wall-clock, on stderr so that the report stays reproducible.
-    std::fprintf(stderr, "timings_ms read_decode=%.3f knowledge=%.3f analyze=%.3f\n",
-                 ms(t0, t1), ms(t1, t2), ms(t2, t3));
+    std::fprintf(stderr, "timings_ms read_decode=%.3f knowledge=%.3f analyze=%.3f\n", ms(t0, t1),
+                 ms(t1, t2), ms(t2, t3));
   }
   return write_output(out, out_path);
 }
@@ -193,6 +192,10 @@ int main(int argc, char** argv) {
   scan->add_option("--app-type", app_type,
                    "App type for the necessary-PI rule: an id or Chinese name of the 39 types of "
                    "the necessary-PI rule (e.g. browser, 浏览器)");
+  std::string policy_path;
+  scan->add_option("--policy", policy_path,
+                   "Privacy policy (text or HTML) to hold the app to; without it the policy is "
+                   "looked for inside the APK");
   std::string lang = "zh-CN";
   scan->add_option("--lang", lang, "Language of the HTML report")
       ->check(CLI::IsMember({"zh-CN", "en"}))
@@ -205,8 +208,9 @@ int main(int argc, char** argv) {
   std::string policy_format = "json";
   bool with_text = false;
   CLI::App* policy_cmd = app.add_subcommand(
-      "policy", "Read a privacy policy (text or HTML) and report the personal information it "
-                "mentions, its SDK list, negations, purposes, rights and channels");
+      "policy",
+      "Read a privacy policy (text or HTML) and report the personal information it "
+      "mentions, its SDK list, negations, purposes, rights and channels");
   policy_cmd->add_option("file", policy_file, "Policy file: text or HTML; UTF-8, UTF-16, GB18030")
       ->required();
   policy_cmd->add_option("--format", policy_format, "Output format")
@@ -270,8 +274,23 @@ int main(int argc, char** argv) {
       }
       scan_options.app_type = app_type;
     }
+    if (!policy_path.empty()) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(policy_path, ec)) {
+        return fail("usage: --policy " + policy_path + ": not a readable file");
+      }
+      scan_options.policy_path = policy_path;
+    }
     auto result = appaudit::engine::scan_file(input, scan_options);
     if (!result) return fail(result.error().to_string());
+    if (!policy_path.empty() && (!result->policy || result->policy->source != "cli")) {
+      // The given policy could not be read as text: say why rather than fall back silently.
+      std::string why = "cannot be read as a policy";
+      for (const auto& d : result->diagnostics.items()) {
+        if (d.code.rfind("policy.", 0) == 0) why = d.message;
+      }
+      return fail("--policy " + policy_path + ": " + why);
+    }
     if (!fail_on.empty() && result->rules) {
       const int bar = appaudit::rules::severity_rank(fail_on);
       for (const auto& f : result->rules->findings) {

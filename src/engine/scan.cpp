@@ -136,6 +136,14 @@ void summarize_dex(const dex::DexFile& file, const ScanOptions& options, DexSumm
   }
 }
 
+/// The privacy policy: the given file, else the best one inside the APK, and the candidates.
+void run_policy(const apk::ZipArchive* zip, const apk::ResourceTable* table, const dex::DexSet& set,
+                const ScanOptions& options, ScanResult& result) {
+  if (!(options.analyze && options.decode_code) && options.policy_path.empty()) return;
+  result.policy = scan_policy(options.policy_path, zip, table, &set, knowledge_for(options),
+                              result.diagnostics);
+}
+
 /// The analysis stages over the opened DEX files (their timings are reported as
 /// "analysis.*" sub-stages).
 void run_analysis(const dex::DexSet& set, const dex::ClassIndex& index, const ScanOptions& options,
@@ -167,6 +175,15 @@ void run_analysis(const dex::DexSet& set, const dex::ClassIndex& index, const Sc
   in.app_type = result.app_type;
   in.app_type_confidence = result.app_type_confidence;
   in.app_type_inference = result.app_type_inference ? &*result.app_type_inference : nullptr;
+  if (result.policy) {
+    in.policy_searched = true;
+    in.policy = result.policy->report ? &*result.policy->report : nullptr;
+    // The file name only: reports stay the same wherever the policy file lies.
+    in.policy_where =
+        result.policy->source == "cli" ? base_name(result.policy->where) : result.policy->where;
+    in.policy_urls = result.policy->urls();
+    in.policy_dialog_text = result.policy->has_dialog_text();
+  }
   result.rules = rules::evaluate(in, k);
   std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - t0;
   result.timings.push_back({"analysis.rules", d.count()});
@@ -200,10 +217,11 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
     StageTimer t(result, "inventory");
     result.inventory = apk::inventory(zip, diags);
   }
+  // The resource table outlives the manifest stage: the policy search reads its strings.
+  std::optional<apk::EntryData> arsc_data;
+  std::optional<apk::ResourceTable> table;
   {
     StageTimer t(result, "manifest");
-    std::optional<apk::EntryData> arsc_data;
-    std::optional<apk::ResourceTable> table;
     if (const apk::ZipEntry* e = zip.find("resources.arsc")) {
       auto data = zip.read(*e);
       if (!data) {
@@ -308,6 +326,10 @@ void scan_apk(const apk::ZipArchive& zip, const ScanOptions& options, ScanResult
     for (auto& [pos, summary] : all) result.dex.push_back(std::move(summary));
   }
   {
+    StageTimer t(result, "policy");
+    run_policy(&zip, table ? &*table : nullptr, set, options, result);
+  }
+  {
     StageTimer t(result, "analysis");
     run_analysis(set, *index, options, result);
   }
@@ -370,6 +392,10 @@ Expected<ScanResult> scan_file(const std::string& path, const ScanOptions& optio
         return e;
       }
       index = index_dex(set, options, result);
+    }
+    {
+      StageTimer t(result, "policy");
+      run_policy(nullptr, nullptr, set, options, result);
     }
     {
       StageTimer t(result, "analysis");

@@ -27,6 +27,7 @@
 #include "apk/signing.hpp"
 #include "core/diagnostics.hpp"
 #include "core/error.hpp"
+#include "engine/policy_scan.hpp"
 #include "rules/rules.hpp"
 
 namespace appaudit::engine {
@@ -84,6 +85,9 @@ struct ScanResult {
   double app_type_confidence = 0; ///< 1 for "cli"
   /// The inference's candidates (run when no app type was given and the analyses ran).
   std::optional<analysis::AppTypeInference> app_type_inference;
+  /// The privacy policy (given or found in the APK) and the candidates seen; absent when the
+  /// analyses did not run and no policy was given.
+  std::optional<PolicyScan> policy;
   Diagnostics diagnostics;
   std::vector<StageTiming> timings;
 };
@@ -99,6 +103,8 @@ struct ScanOptions {
   /// ("browser", "浏览器类", "浏览器"); "" = unknown. The caller validates it (see
   /// find_app_type); an unknown name is treated as unknown.
   std::string app_type;
+  /// Privacy policy file (text or HTML) to hold the app to; "" = look inside the APK only.
+  std::string policy_path;
 };
 
 /// The knowledge base a scan with these options uses (the embedded one by default).

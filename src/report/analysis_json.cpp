@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "report/policy_json.hpp"
+
 namespace appaudit::report {
 namespace {
 
@@ -112,6 +114,7 @@ void add_analysis_json(const engine::ScanResult& r, Json& report) {
                  {"entry_points", a.stats.entry_points},
                  {"reachable_methods", a.stats.reachable_methods},
                  {"pre_consent_methods", a.stats.pre_consent_methods},
+                 {"consent_checks", a.stats.consent_checks},
                  {"complete", a.stats.complete},
                  {"knowledge_version", r.knowledge_version}};
     for (const auto& u : a.permission_use) uses.emplace(u.permission, &u);
@@ -195,6 +198,35 @@ void add_analysis_json(const engine::ScanResult& r, Json& report) {
                               {"findings", c.findings}});
     }
   }
+  Json policy = nullptr;
+  if (r.policy) {
+    const engine::PolicyScan& p = *r.policy;
+    Json found = Json::array();
+    for (const auto& c : p.candidates) {
+      Json jc{{"kind", c.kind}, {"where", c.where}};
+      if (c.kind == "url") jc["url"] = c.url;
+      if (c.kind == "file" || c.kind == "string_text") {
+        jc["mentions"] = c.mentions;
+        jc["looks_like_policy"] = c.looks_like_policy;
+      }
+      found.push_back(jc);
+    }
+    Json body = nullptr;
+    if (p.report && p.text) {
+      PolicyInput in;
+      in.file_name = p.where;
+      in.size = p.size;
+      in.bom = p.text->bom;
+      in.replaced = p.text->replaced;
+      body = policy_object(*p.report, in, nullptr);
+    }
+    policy = Json{{"found", p.found()},
+                  {"source", str_or_null(p.source)},
+                  {"where", str_or_null(p.where)},
+                  {"candidates", found},
+                  {"report", body}};
+  }
+  report["policy"] = policy;
   report["app_type"] = app_type;
   report["app_type_candidates"] = candidates;
   report["findings"] = findings;

@@ -347,6 +347,199 @@ void rule_startup_bundle(Ctx& ctx) {
       0.7);
 }
 
+// --- privacy policy ------------------------------------------------------------------
+
+/// The policy to compare with, or null with the rule marked not applicable.
+const policy::PolicyReport* need_policy(Ctx& ctx) {
+  if (ctx.in.policy == nullptr) {
+    ctx.not_applicable = ctx.in.policy_urls.empty()
+                             ? "no privacy policy to compare with"
+                             : "the privacy policy is online (" + ctx.in.policy_urls.front() +
+                                   "), not fetched: give it with --policy";
+  }
+  return ctx.in.policy;
+}
+
+Evidence policy_evidence(const Ctx& ctx, const std::string& text) {
+  Evidence e;
+  e.kind = "policy";
+  e.location = ctx.in.policy_where;
+  e.text = text;
+  return e;
+}
+
+/// How the policy speaks of a PI type: declared (a non-negated mention of it or of a broader
+/// type, the root "personal_info" excepted), only denied (every such mention in an
+/// unconditional negation), or not at all; and whether a mention states a purpose.
+struct Declared {
+  bool declared = false, denied = false, with_purpose = false;
+};
+
+Declared declared(const Ctx& ctx, const policy::PolicyReport& p, const std::string& pi) {
+  std::set<std::string> chain;
+  std::string at = pi;
+  for (size_t depth = 0; !at.empty() && depth < 32; ++depth) {
+    if (at != "personal_info") chain.insert(at);
+    const knowledge::PiType* t = ctx.k.find_pi_type(at);
+    at = t == nullptr ? std::string() : t->parent;
+  }
+  std::set<uint32_t> purpose_mentions;
+  for (const auto& st : p.purposes) purpose_mentions.insert(st.mentions.begin(), st.mentions.end());
+  std::set<uint32_t> unconditional_negated;
+  for (const auto& n : p.negations) {
+    if (!n.conditional) unconditional_negated.insert(n.mentions.begin(), n.mentions.end());
+  }
+  Declared d;
+  bool any = false, all_denied = true;
+  for (uint32_t i = 0; i < p.mentions.size(); ++i) {
+    const policy::Mention& m = p.mentions[i];
+    if (chain.count(m.pi_type) == 0) continue;
+    any = true;
+    if (!m.negated) d.declared = true;
+    if (unconditional_negated.count(i) == 0) all_denied = false;
+    if (purpose_mentions.count(i) != 0) d.with_purpose = true;
+  }
+  d.denied = any && all_denied;
+  return d;
+}
+
+void rule_no_policy(Ctx& ctx) {
+  if (ctx.in.policy != nullptr) return;
+  if (!ctx.in.policy_urls.empty()) {
+    ctx.not_applicable = "the privacy policy is online (" + ctx.in.policy_urls.front() +
+                         "), not fetched: give it with --policy";
+    return;
+  }
+  Finding f = ctx.make("");
+  f.confidence = 0.7; // a policy shown from a server the app builds the address of at run time
+  f.evidence.push_back(policy_evidence(
+      ctx,
+      "no policy given with --policy; no policy text in assets/, res/raw/ or the string "
+      "resources; no policy URL in the string resources or the code"));
+  ctx.out.push_back(std::move(f));
+}
+
+void rule_no_prompt(Ctx& ctx) {
+  if (!ctx.need_code()) return;
+  const analysis::AnalysisResult& a = *ctx.in.analysis;
+  const bool consent_seen =
+      a.stats.consent_checks > 0 ||
+      std::any_of(a.collections.begin(), a.collections.end(),
+                  [](const Collection& c) { return c.consent_guard == "sdk_switch"; });
+  if (consent_seen || ctx.in.policy_dialog_text) return;
+  // "No prompt anywhere" cannot be said of code a packer hides.
+  if (std::string packed = ctx.packed_reason(); !packed.empty()) {
+    ctx.not_applicable = packed;
+    return;
+  }
+  Finding f = ctx.make("");
+  f.confidence = 0.5; // a prompt built from server text or images is not seen statically
+  Evidence e;
+  e.kind = "manifest";
+  e.location = "start-up code";
+  e.text =
+      "no consent check in reachable code, no SDK privacy switch, no string resource "
+      "asking to read and agree to the privacy policy";
+  f.evidence.push_back(e);
+  ctx.out.push_back(std::move(f));
+}
+
+/// One finding per party over the PI types its reachable collections have, where `bad` says
+/// the policy's declaration of the type is wanting.
+void per_party_pi(Ctx& ctx,
+                  const std::function<bool(const knowledge::PiType&, const Declared&)>& bad,
+                  const char* what, double confidence) {
+  if (!ctx.need_code()) return;
+  const policy::PolicyReport* p = need_policy(ctx);
+  if (p == nullptr) return;
+  std::map<std::string, Declared> cache;
+  std::map<std::string, Finding> by_party;
+  std::map<std::string, std::set<std::string>> seen;
+  for (const Collection& c : ctx.collections()) {
+    if (!c.reachable) continue;
+    const knowledge::PiType* t = ctx.k.find_pi_type(c.pi_type);
+    if (t == nullptr) continue;
+    auto it = cache.find(c.pi_type);
+    if (it == cache.end()) it = cache.emplace(c.pi_type, declared(ctx, *p, c.pi_type)).first;
+    if (!bad(*t, it->second)) continue;
+    if (!seen[c.party].insert(c.pi_type).second) continue;
+    auto [f, inserted] = by_party.try_emplace(c.party, ctx.make(c.party));
+    if (inserted) f->second.confidence = confidence;
+    if (f->second.evidence.size() >= kMaxEvidence) continue;
+    Evidence e = collection_evidence(c);
+    e.text = c.pi_type + " (" + t->name_zh + ") " + what + "; collected via " + c.api + " in " +
+             c.caller;
+    f->second.evidence.push_back(e);
+  }
+  for (auto& [party, f] : by_party) {
+    f.evidence.insert(f.evidence.begin(),
+                      policy_evidence(ctx, "compared with " + ctx.in.policy_where));
+    ctx.out.push_back(std::move(f));
+  }
+}
+
+void rule_undeclared_pi(Ctx& ctx) {
+  per_party_pi(
+      ctx, [](const knowledge::PiType&, const Declared& d) { return !d.declared && !d.denied; },
+      "is not declared in the policy", 0.7);
+}
+
+void rule_contradicts(Ctx& ctx) {
+  per_party_pi(
+      ctx, [](const knowledge::PiType&, const Declared& d) { return d.denied; },
+      "is declared as not collected", 0.75);
+}
+
+void rule_no_purpose(Ctx& ctx) {
+  per_party_pi(
+      ctx,
+      [](const knowledge::PiType& t, const Declared& d) {
+        return t.sensitive && d.declared && !d.with_purpose;
+      },
+      "is mentioned without a purpose", 0.6);
+}
+
+void rule_undisclosed_sdk(Ctx& ctx) {
+  if (!ctx.need_code()) return;
+  const policy::PolicyReport* p = need_policy(ctx);
+  if (p == nullptr) return;
+  std::set<std::string> named;
+  for (const auto& m : p->sdks) named.insert(m.sdk);
+  for (const auto& s : ctx.in.analysis->sdks) {
+    if (s.pi_types.empty() || named.count(s.detected.sdk->id) != 0) continue;
+    Finding f = ctx.make(s.detected.sdk->id);
+    f.confidence = 0.8; // the policy may name it in a way the catalog does not know
+    std::string pis;
+    for (const auto& x : s.pi_types) pis += (pis.empty() ? "" : ", ") + x;
+    Evidence e;
+    e.kind = "sdk";
+    e.location = ctx.in.policy_where;
+    e.text = s.detected.sdk->name_zh + " / " + s.detected.sdk->name_en + " (" +
+             s.detected.sdk->vendor + ") collects " + pis +
+             "; neither its name nor its package occurs in the policy";
+    f.evidence.push_back(e);
+    ctx.out.push_back(std::move(f));
+  }
+}
+
+void rule_no_rights(Ctx& ctx) {
+  const policy::PolicyReport* p = need_policy(ctx);
+  if (p == nullptr) return;
+  std::set<std::string> granted;
+  for (const auto& r : p->rights) {
+    if (r.count > 0) granted.insert(r.right);
+  }
+  std::string missing;
+  for (const char* r : {"correction", "deletion", "account_closure", "complaint"}) {
+    if (granted.count(r) == 0) missing += (missing.empty() ? "" : ", ") + std::string(r);
+  }
+  if (missing.empty()) return;
+  Finding f = ctx.make("");
+  f.confidence = 0.8; // a channel worded in a way the cues do not know is missed
+  f.evidence.push_back(policy_evidence(ctx, "no sentence granting: " + missing));
+  ctx.out.push_back(std::move(f));
+}
+
 using RuleFn = std::function<void(Ctx&)>;
 
 const std::map<std::string, RuleFn>& implementations() {
@@ -364,6 +557,13 @@ const std::map<std::string, RuleFn>& implementations() {
       {"packed_app", rule_packed},
       {"pre_consent_permission_request", rule_pre_consent_request},
       {"startup_permission_bundle", rule_startup_bundle},
+      {"no_privacy_policy", rule_no_policy},
+      {"no_first_run_prompt", rule_no_prompt},
+      {"undeclared_pi", rule_undeclared_pi},
+      {"contradicts_policy", rule_contradicts},
+      {"sensitive_pi_no_purpose", rule_no_purpose},
+      {"undisclosed_sdk", rule_undisclosed_sdk},
+      {"no_rights_channel", rule_no_rights},
   };
   return impl;
 }
@@ -383,7 +583,7 @@ RulesResult evaluate(const RulesInput& input, const knowledge::Knowledge& k) {
   for (const knowledge::Rule& rule : k.rules()) {
     Coverage cov;
     cov.rule = rule.id;
-    if (rule.engine != "static") {
+    if (rule.engine != "static" && !(rule.engine == "policy" && input.policy_searched)) {
       cov.status = "not_applicable";
       cov.reason = rule.engine == "policy"
                        ? "needs the privacy-policy engine (not run in this scan)"
@@ -428,7 +628,9 @@ RulesResult evaluate(const RulesInput& input, const knowledge::Knowledge& k) {
 std::vector<std::string> unimplemented_static_rules(const knowledge::Knowledge& k) {
   std::vector<std::string> out;
   for (const auto& r : k.rules()) {
-    if (r.engine == "static" && implementations().count(r.id) == 0) out.push_back(r.id);
+    if ((r.engine == "static" || r.engine == "policy") && implementations().count(r.id) == 0) {
+      out.push_back(r.id);
+    }
   }
   return out;
 }

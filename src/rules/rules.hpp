@@ -12,6 +12,7 @@
 #include "analysis/app_type.hpp"
 #include "apk/manifest.hpp"
 #include "knowledge/knowledge.hpp"
+#include "policy/policy.hpp"
 
 namespace appaudit::rules {
 
@@ -54,6 +55,14 @@ struct RulesInput {
   /// The inference, when the type was not given (its hits explain an inferred type, its
   /// candidates an unknown one); may be null.
   const analysis::AppTypeInference* app_type_inference = nullptr;
+  /// The privacy-policy facts: whether a policy was looked for (given or searched in the
+  /// APK), the policy read (null when none), where it came from, policy URLs seen in the app,
+  /// and whether a string resource reads like a consent dialog.
+  bool policy_searched = false;
+  const policy::PolicyReport* policy = nullptr;
+  std::string policy_where{};
+  std::vector<std::string> policy_urls{};
+  bool policy_dialog_text = false;
 };
 
 RulesResult evaluate(const RulesInput& input, const knowledge::Knowledge& knowledge);

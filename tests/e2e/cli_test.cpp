@@ -193,11 +193,22 @@ TEST(Cli, FindingsCiteTheRegulationAndGateWithFailOn) {
   EXPECT_TRUE(pre);
   EXPECT_FALSE(j["rule_coverage"].empty());
   EXPECT_EQ(run("scan " + apk + " --fail-on high").code, 1);
-  // The all-gated app has no high finding unless its type makes something unnecessary.
+  // The all-gated app, held to a policy, has no high finding unless its type makes something
+  // unnecessary; without any policy, no_privacy_policy (high) fires.
   const std::string gated = test::fixtures_dir() + "/apk/an_all_gated.apk";
-  CliRun g = run("scan " + gated + " --fail-on high");
+  const std::string policy = test::source_dir() + "/tests/fixtures/policy/zh_utf8.txt";
+  CliRun g = run("scan " + gated + " --policy " + policy + " --fail-on high");
   EXPECT_EQ(g.code, 0) << g.out.substr(0, 2000);
-  EXPECT_EQ(run("scan " + gated + " --fail-on high --app-type 浏览器").code, 1);
+  EXPECT_EQ(run("scan " + gated + " --policy " + policy + " --fail-on high --app-type 浏览器").code,
+            1);
+  EXPECT_EQ(run("scan " + gated + " --fail-on high").code, 1);
+  // A --policy that is missing or not text is a usage error, never a silent fallback.
+  CliRun missing = run("scan " + gated + " --policy /nonexistent/policy.txt");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("--policy"), std::string::npos) << missing.err;
+  CliRun binary = run("scan " + gated + " --policy " + gated);
+  EXPECT_EQ(binary.code, 2);
+  EXPECT_NE(binary.err.find("not a text file"), std::string::npos) << binary.err;
 }
 
 TEST(Cli, SarifHasEveryRuleAndResultsInClassMethodTerms) {

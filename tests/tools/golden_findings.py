@@ -35,7 +35,9 @@ def main():
     for name in names:
         spec = json.load(open(os.path.join(args.golden, name + ".json"), encoding="utf-8"))
         cmd = [args.appaudit, "scan", os.path.join(args.fixtures, "apk", spec["apk"])]
-        cmd += spec.get("args", [])
+        # "{fixtures_src}" in an argument is tests/fixtures of the source tree (policy files).
+        src = os.path.normpath(os.path.join(args.golden, "..", "fixtures"))
+        cmd += [a.replace("{fixtures_src}", src) for a in spec.get("args", [])]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode not in (0, 1):
             print("FAIL %s: scan exited %d: %s" % (name, r.returncode, r.stderr.strip()))

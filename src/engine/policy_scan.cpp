@@ -1,0 +1,221 @@
+#include "engine/policy_scan.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <set>
+
+namespace appaudit::engine {
+namespace {
+
+constexpr size_t kMaxFiles = 64;               // in-APK files read as policy candidates
+constexpr uint64_t kMaxFileBytes = 4ull << 20; // each
+constexpr size_t kMaxUrls = 32;                // URL candidates kept
+constexpr size_t kMaxStringTexts = 16;         // string resources analysed as texts
+constexpr size_t kMaxUrlLength = 512;
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool has_any(std::string_view haystack, std::initializer_list<std::string_view> needles) {
+  for (std::string_view n : needles) {
+    if (haystack.find(n) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+/// Words that name a privacy policy or user agreement in file names and URLs (pinyin
+/// abbreviations included: yinsi 隐私, ysxy 隐私协议, ystk 隐私条款, xieyi 协议).
+bool policy_like_name(std::string_view lower) {
+  return has_any(lower, {"privacy", "yinsi", "ysxy", "ystk", "ysbh", "policy", "agreement",
+                         "protocol", "xieyi", "terms", "隐私"});
+}
+
+bool text_like_extension(std::string_view lower) {
+  for (std::string_view ext : {".html", ".htm", ".xhtml", ".txt"}) {
+    if (lower.size() >= ext.size() && lower.substr(lower.size() - ext.size()) == ext) return true;
+  }
+  return false;
+}
+
+/// A policy URL: http(s), no blanks, a policy-like word in it.
+bool policy_url(std::string_view s) {
+  if (s.size() > kMaxUrlLength) return false;
+  if (s.substr(0, 7) != "http://" && s.substr(0, 8) != "https://") return false;
+  if (s.find_first_of(" \t\r\n\"'<>") != std::string_view::npos) return false;
+  return policy_like_name(lower_ascii(s));
+}
+
+bool mentions_policy(std::string_view s) {
+  return has_any(s, {"隐私政策", "隐私协议", "隐私条款", "隐私权政策", "个人信息保护政策"}) ||
+         has_any(lower_ascii(s), {"privacy policy"});
+}
+
+ByteView bytes_of(std::string_view s) {
+  return ByteView(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+struct Analysed {
+  policy::PolicyText text;
+  policy::PolicyReport report;
+};
+
+std::optional<Analysed> analyse(ByteView bytes, const std::string& name,
+                                const policy::PolicyReader& reader, Diagnostics& diags) {
+  Diagnostics local; // candidates that are not text are not worth a diagnostic each
+  auto text = policy::read_policy_text(bytes, name, local);
+  if (!text) return std::nullopt;
+  (void)diags;
+  Analysed a{std::move(*text), {}};
+  a.report = reader.analyze(a.text);
+  return a;
+}
+
+} // namespace
+
+bool PolicyScan::has_dialog_text() const {
+  return std::any_of(candidates.begin(), candidates.end(),
+                     [](const PolicyCandidate& c) { return c.kind == "dialog_text"; });
+}
+
+std::vector<std::string> PolicyScan::urls() const {
+  std::vector<std::string> out;
+  for (const auto& c : candidates) {
+    if (c.kind == "url") out.push_back(c.url);
+  }
+  return out;
+}
+
+PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
+                       const apk::ResourceTable* resources, const dex::DexSet* dex,
+                       const knowledge::Knowledge& k, Diagnostics& diags) {
+  PolicyScan out;
+  std::optional<policy::PolicyReader> reader;
+  auto get_reader = [&]() -> const policy::PolicyReader& {
+    if (!reader) reader.emplace(k);
+    return *reader;
+  };
+  // The best in-APK text so far: a policy with the most mentions.
+  std::optional<Analysed> best;
+  std::string best_where;
+  uint64_t best_size = 0;
+  auto consider = [&](Analysed a, const std::string& where, uint64_t size, PolicyCandidate c) {
+    c.mentions = static_cast<uint32_t>(a.report.mentions.size());
+    c.looks_like_policy = a.report.looks_like_policy && c.mentions >= kMinPolicyMentions;
+    out.candidates.push_back(c);
+    if (c.looks_like_policy && (!best || c.mentions > best->report.mentions.size())) {
+      best = std::move(a);
+      best_where = where;
+      best_size = size;
+    }
+  };
+
+  if (!path.empty()) {
+    std::ifstream in(path, std::ios::binary);
+    std::string bytes;
+    if (in) {
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    if (!in && !in.eof()) {
+      diags.add(Severity::kError, "policy.unreadable", path, "cannot read the policy file");
+    } else if (bytes.size() > policy::kMaxPolicyBytes) {
+      diags.add(Severity::kError, "policy.too_large", path,
+                "larger than " + std::to_string(policy::kMaxPolicyBytes >> 20) + " MiB");
+    } else {
+      auto text = policy::read_policy_text(bytes_of(bytes), path, diags);
+      if (!text) {
+        diags.add_error("policy.not_text", text.error());
+      } else {
+        out.source = "cli";
+        out.where = path;
+        out.size = bytes.size();
+        out.report = get_reader().analyze(*text);
+        out.text = std::move(*text);
+      }
+    }
+  }
+
+  if (zip != nullptr) {
+    size_t files = 0;
+    for (const apk::ZipEntry& e : zip->entries()) {
+      if (files >= kMaxFiles) break;
+      const std::string name = lower_ascii(e.name);
+      const bool place = name.rfind("assets/", 0) == 0 || name.rfind("res/raw/", 0) == 0;
+      if (!place || name.back() == '/') continue;
+      if (!text_like_extension(name) && !policy_like_name(name)) continue;
+      if (e.uncompressed_size > kMaxFileBytes || e.uncompressed_size == 0) continue;
+      ++files;
+      auto data = zip->read(e);
+      if (!data) continue;
+      auto a = analyse(data->data, e.name, get_reader(), diags);
+      if (!a) continue;
+      PolicyCandidate c;
+      c.kind = "file";
+      c.where = e.name;
+      consider(std::move(*a), e.name, e.uncompressed_size, c);
+    }
+  }
+
+  std::set<std::string> seen_urls;
+  auto add_url = [&](std::string_view s, const std::string& where) {
+    if (seen_urls.size() >= kMaxUrls || !policy_url(s)) return;
+    if (!seen_urls.insert(std::string(s)).second) return;
+    PolicyCandidate c;
+    c.kind = "url";
+    c.where = where;
+    c.url = std::string(s);
+    out.candidates.push_back(c);
+  };
+  if (resources != nullptr) {
+    size_t texts = 0;
+    const uint32_t n = resources->global_string_count();
+    for (uint32_t i = 0; i < n; ++i) {
+      const std::string s = resources->global_string(i);
+      const std::string where = "resources.arsc string #" + std::to_string(i);
+      add_url(s, where);
+      if (!mentions_policy(s)) continue;
+      if (s.size() < 600) {
+        // A short string naming the policy and asking to agree: a first-run dialog's text.
+        if (has_any(s, {"同意", "agree", "Agree"})) {
+          PolicyCandidate c;
+          c.kind = "dialog_text";
+          c.where = where;
+          out.candidates.push_back(c);
+        }
+        continue;
+      }
+      if (texts >= kMaxStringTexts) continue;
+      ++texts;
+      auto a = analyse(bytes_of(s), "string.txt", get_reader(), diags);
+      if (!a) continue;
+      PolicyCandidate c;
+      c.kind = "string_text";
+      c.where = where;
+      consider(std::move(*a), where, s.size(), c);
+    }
+  }
+  if (dex != nullptr) {
+    for (const dex::DexFile& f : *dex) {
+      const uint32_t n = f.string_ids_size();
+      for (uint32_t i = 0; i < n && seen_urls.size() < kMaxUrls; ++i) {
+        auto s = f.string(dex::StringIdx(i));
+        if (s && s->size() > 8 && (*s)[0] == 'h') add_url(*s, f.name());
+      }
+    }
+  }
+  if (!out.found() && best) {
+    out.source = "apk";
+    out.where = best_where;
+    out.size = best_size;
+    out.report = std::move(best->report);
+    out.text = std::move(best->text);
+  }
+  return out;
+}
+
+} // namespace appaudit::engine
