@@ -43,12 +43,13 @@ bool text_like_extension(std::string_view lower) {
   return false;
 }
 
-/// A policy URL: http(s), no blanks, a policy-like word in it.
+/// A privacy-policy URL: http(s), no blanks, a privacy word in it (not merely "protocol" or
+/// "terms": user agreements are not privacy policies, and XML namespaces say "protocols").
 bool policy_url(std::string_view s) {
   if (s.size() > kMaxUrlLength) return false;
   if (s.substr(0, 7) != "http://" && s.substr(0, 8) != "https://") return false;
   if (s.find_first_of(" \t\r\n\"'<>") != std::string_view::npos) return false;
-  return policy_like_name(lower_ascii(s));
+  return has_any(lower_ascii(s), {"privacy", "yinsi", "ysxy", "ystk", "ysbh", "policy", "隐私"});
 }
 
 bool mentions_policy(std::string_view s) {

@@ -214,6 +214,40 @@ std::string render_html(const engine::ScanResult& r, const knowledge::Knowledge&
   }
   end_table(o, L, r.analysis ? r.analysis->sdks.size() : 0, 5);
 
+  // The privacy policy the app was held to, and where it came from.
+  table_section(o, L, {"隐私政策", "Privacy policy"}, {{"项目", "Item"}, {"内容", "Value"}});
+  size_t policy_rows = 0;
+  if (r.policy) {
+    const engine::PolicyScan& p = *r.policy;
+    auto prow = [&](const char* zh, const char* en, const std::string& v) {
+      o += "<tr><td>";
+      o += L.t(zh, en);
+      o += "</td><td>" + esc(v) + "</td></tr>";
+      ++policy_rows;
+    };
+    if (p.report) {
+      prow("来源", "Source",
+           std::string(p.source == "cli" ? L.t("检测方提供", "given by the tester")
+                                         : L.t("APK 内", "inside the APK")) +
+               ": " + p.where);
+      if (p.report->last_updated) prow("更新日期", "Last updated", p.report->last_updated->date);
+      std::string sdks, rights;
+      for (const auto& m : p.report->sdks) sdks += (sdks.empty() ? "" : ", ") + m.sdk;
+      for (const auto& x : p.report->rights) {
+        if (x.count > 0) rights += (rights.empty() ? "" : ", ") + x.right;
+      }
+      prow("个人信息提及", "PI mentions", std::to_string(p.report->mentions.size()));
+      prow("列明的 SDK", "SDKs named", sdks.empty() ? "—" : sdks);
+      prow("用户权利", "Users' rights", rights.empty() ? "—" : rights);
+    } else {
+      prow("来源", "Source",
+           L.t("未找到（未提供 --policy，APK 内无隐私政策文本）",
+               "none found (no --policy, no policy text in the APK)"));
+    }
+    for (const auto& u : p.urls()) prow("隐私政策链接", "Policy URL", u);
+  }
+  end_table(o, L, policy_rows, 2);
+
   // Permissions.
   table_section(o, L, {"权限", "Permissions"},
                 {{"权限", "Permission"},

@@ -145,6 +145,15 @@ std::string render_text(const engine::ScanResult& r, bool include_timings) {
                (starts.empty() ? std::string() : " -> " + starts));
     }
   }
+  if (r.policy) {
+    const engine::PolicyScan& p = *r.policy;
+    std::string v = p.report
+                        ? p.where + " (" + (p.source == "cli" ? "given" : "in the APK") + ", " +
+                              std::to_string(p.report->mentions.size()) + " PI mentions)"
+                        : std::string("none found");
+    for (const auto& u : p.urls()) v += "; URL " + u;
+    line(out, "\n  policy       %s\n", v);
+  }
   if (r.rules) {
     if (r.app_type != nullptr) {
       line(out, "\n  app type     %s\n",
