@@ -835,7 +835,10 @@ PolicyTerm read_policy_term(EntryReader& r, FileChecks& checks, const std::strin
                        PolicyTermKind::kSdkSection, PolicyTermKind::kUpdated,
                        PolicyTermKind::kPolicyTitle, PolicyTermKind::kRight,
                        PolicyTermKind::kRightContext, PolicyTermKind::kException,
-                       PolicyTermKind::kContrast});
+                       PolicyTermKind::kContrast, PolicyTermKind::kGeneric,
+                       PolicyTermKind::kListIntro, PolicyTermKind::kSectionDefinitions,
+                       PolicyTermKind::kSectionPractice, PolicyTermKind::kSectionOther,
+                       PolicyTermKind::kNonPractice, PolicyTermKind::kGenericBlocker});
   if (t.kind == PolicyTermKind::kPi) {
     t.pi_type = r.str("pi_type");
     refs.push_back({file, r.where(), "pi_type", t.pi_type, RefKind::kPiType});
@@ -879,6 +882,13 @@ const char* to_string(PolicyTermKind kind) {
     case PolicyTermKind::kRightContext: return "right_context";
     case PolicyTermKind::kException: return "exception";
     case PolicyTermKind::kContrast: return "contrast";
+    case PolicyTermKind::kGeneric: return "generic";
+    case PolicyTermKind::kListIntro: return "list_intro";
+    case PolicyTermKind::kSectionDefinitions: return "section_definitions";
+    case PolicyTermKind::kSectionPractice: return "section_practice";
+    case PolicyTermKind::kSectionOther: return "section_other";
+    case PolicyTermKind::kNonPractice: return "non_practice";
+    case PolicyTermKind::kGenericBlocker: return "generic_blocker";
   }
   return "unknown";
 }

@@ -318,6 +318,13 @@ enum class PolicyTermKind {
   kRightContext, ///< "right_context": words that make a sentence grant a right (您可以, 有权)
   kException,   ///< "exception": an exception that makes a negation conditional (除非, 未经, unless)
   kContrast,    ///< "contrast": contrast words that end a negation's scope (但, but)
+  kGeneric,     ///< "generic": vague PI terms (个人信息, 用户信息): mentions with that text
+  kListIntro,   ///< "list_intro": words of a line introducing a list of data (包括, 如下, 以下)
+  kSectionDefinitions, ///< "section_definitions": headings of a definitions section (释义)
+  kSectionPractice,    ///< "section_practice": headings of a data-practice section (收集, 共享)
+  kSectionOther, ///< "section_other": headings of sections that are not data practices (权利, 安全)
+  kNonPractice, ///< "non_practice": words of sentences about rights or protection (删除, 保护)
+  kGenericBlocker, ///< "generic_blocker": words before a generic term that make it no practice
 };
 const char* to_string(PolicyTermKind kind);
 

@@ -272,18 +272,179 @@ bool url_char(char32_t c) {
 
 } // namespace
 
+namespace {
+
+bool blank(char32_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000; }
+
+bool cn_numeral(char32_t c) { return std::u32string_view(U"一二三四五六七八九十").find(c) != std::u32string_view::npos; }
+
+/// Heading level of a line (trimmed): 1 for 一、/第一条/第一部分, 2 for （一）, 3 for 1、/1.
+/// (not 1.1); 0 when the line is not a numbered heading (or is long or has 。).
+int heading_level(const std::u32string& t, size_t b, size_t e) {
+  while (b < e && blank(t[b])) ++b;
+  while (e > b && blank(t[e - 1])) --e;
+  if (b == e || e - b >= 60) return 0;
+  for (size_t i = b; i < e; ++i) {
+    if (t[i] == U'。') return 0;
+  }
+  if (e - b >= 2 && t[b] == '*' && t[b + 1] == '*') b += 2;
+  while (b < e && blank(t[b])) ++b;
+  if (b == e) return 0;
+  size_t i = b;
+  if (t[i] == U'第') {
+    size_t j = i + 1;
+    while (j < e && (cn_numeral(t[j]) || is_digit(t[j]))) ++j;
+    if (j > i + 1 && j < e && std::u32string_view(U"章节部条").find(t[j]) != std::u32string_view::npos) {
+      return 1;
+    }
+  }
+  size_t j = i;
+  while (j < e && cn_numeral(t[j])) ++j;
+  if (j > i && j < e && (t[j] == U'、' || t[j] == '.' || t[j] == U'．' || t[j] == ' ')) return 1;
+  if (t[i] == U'（' || t[i] == '(') {
+    j = i + 1;
+    while (j < e && (cn_numeral(t[j]) || is_digit(t[j]))) ++j;
+    if (j > i + 1 && j < e && (t[j] == U'）' || t[j] == ')')) return 2;
+  }
+  j = i;
+  while (j < e && is_digit(t[j])) ++j;
+  if (j > i) {
+    while (j < e && t[j] == ' ') ++j;
+    if (j < e && (t[j] == U'、' || t[j] == '.' || t[j] == U'．') && !(j + 1 < e && is_digit(t[j + 1]))) {
+      return 3;
+    }
+  }
+  return 0;
+}
+
+
+/// Sets `practice` and `generic` of every mention (docs/policy.md, "Practice mentions").
+void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32string>& generic,
+                   const std::u32string& t, const std::u32string& folded, PolicyReport& r,
+                   const std::vector<CueHit>& cues,
+                   const std::vector<std::vector<uint32_t>>& sentence_cues) {
+  auto kind_of = [&](uint32_t c) { return terms[cues[c].term].kind; };
+  auto sentence_has = [&](uint32_t s, PolicyTermKind k1, PolicyTermKind k2) {
+    for (uint32_t c : sentence_cues[s]) {
+      if (kind_of(c) == k1 || kind_of(c) == k2) return true;
+    }
+    return false;
+  };
+  // Lines: heading level and the section each line is in. The section is set by level-1
+  // headings when the text has any, otherwise by any numbered heading.
+  enum Section : uint8_t { kNeutral, kPracticeSection, kOtherSection };
+  std::vector<std::pair<uint32_t, uint32_t>> lines;
+  for (size_t b = 0; b <= t.size();) {
+    size_t e = t.find(U'\n', b);
+    if (e == std::u32string::npos) e = t.size();
+    lines.emplace_back(static_cast<uint32_t>(b), static_cast<uint32_t>(e));
+    b = e + 1;
+  }
+  std::vector<int> level(lines.size());
+  bool has_level1 = false;
+  for (size_t l = 0; l < lines.size(); ++l) {
+    level[l] = heading_level(t, lines[l].first, lines[l].second);
+    has_level1 = has_level1 || level[l] == 1;
+  }
+  auto classify = [&](uint32_t b, uint32_t e) {
+    bool defs = false, practice = false, other = false;
+    auto it = std::lower_bound(cues.begin(), cues.end(), b,
+                               [](const CueHit& c, uint32_t pos) { return c.start < pos; });
+    for (; it != cues.end() && it->start < e; ++it) {
+      const PolicyTermKind k = terms[it->term].kind;
+      defs = defs || k == PolicyTermKind::kSectionDefinitions;
+      practice = practice || k == PolicyTermKind::kSectionPractice;
+      other = other || k == PolicyTermKind::kSectionOther;
+    }
+    return defs ? kOtherSection : practice ? kPracticeSection : other ? kOtherSection : kNeutral;
+  };
+  std::vector<Section> section(lines.size(), kNeutral);
+  Section current = kNeutral;
+  for (size_t l = 0; l < lines.size(); ++l) {
+    if (level[l] == 1 || (!has_level1 && level[l] != 0)) {
+      current = classify(lines[l].first, lines[l].second);
+    }
+    section[l] = current;
+  }
+  // A sentence continues a list when an earlier short sentence nearby ends with a colon and
+  // has a practice verb or a list word ("我们会收集以下信息：").
+  auto trimmed = [&](uint32_t s) {
+    size_t b = r.sentences[s].first, e = r.sentences[s].second;
+    while (b < e && blank(t[b])) ++b;
+    while (e > b && blank(t[e - 1])) --e;
+    return std::pair<size_t, size_t>(b, e);
+  };
+  auto continues_list = [&](uint32_t s) {
+    for (uint32_t j = s; j-- > 0 && s - j <= 11;) {
+      const auto [b, e] = trimmed(j);
+      if (b == e) continue;
+      if ((t[e - 1] == U'：' || t[e - 1] == ':') &&
+          sentence_has(j, PolicyTermKind::kPractice, PolicyTermKind::kListIntro)) {
+        return true;
+      }
+      if (e - b > 80) return false;
+    }
+    return false;
+  };
+  auto is_clause_end = [](char32_t c) {
+    return std::u32string_view(U"。！？；!?;\n，,：:").find(c) != std::u32string_view::npos;
+  };
+  for (Mention& m : r.mentions) {
+    const uint32_t s = m.sentence, ms = m.span.start;
+    m.generic = generic.count(folded.substr(ms, m.span.end - ms)) != 0;
+    const size_t line = static_cast<size_t>(
+        std::upper_bound(lines.begin(), lines.end(), ms,
+                         [](uint32_t pos, const std::pair<uint32_t, uint32_t>& l) {
+                           return pos < l.first;
+                         }) -
+        lines.begin() - 1);
+    if (level[line] != 0 || section[line] == kOtherSection) continue;
+    if (sentence_has(s, PolicyTermKind::kNonPractice, PolicyTermKind::kNonPractice)) continue;
+    if (!sentence_has(s, PolicyTermKind::kPractice, PolicyTermKind::kPractice) &&
+        !continues_list(s)) {
+      continue;
+    }
+    if (m.generic) {
+      // Only as the object right after a practice verb (共享您的个人信息), within 8 characters
+      // of the same clause, and with no rights/protection word there (保护您的个人信息).
+      uint32_t c = ms;
+      while (c > 0 && !is_clause_end(t[c - 1])) --c;
+      const uint32_t lo = std::max(c, ms >= 8 ? ms - 8 : 0u);
+      bool verb = false, blocked = false;
+      for (uint32_t k : sentence_cues[s]) {
+        if (cues[k].start < lo || cues[k].end > ms) continue;
+        verb = verb || kind_of(k) == PolicyTermKind::kPractice;
+        blocked = blocked || kind_of(k) == PolicyTermKind::kGenericBlocker;
+      }
+      if (!verb || blocked) continue;
+    }
+    m.practice = true;
+  }
+}
+
+} // namespace
+
 struct PolicyReader::Impl {
   std::vector<TermInfo> terms;
   Trie pi_trie;  ///< pi and stop terms (longest match)
   Trie cue_trie; ///< every other kind (all matches)
   std::vector<SdkName> sdk_names;
   Trie sdk_trie;
+  std::set<std::u32string> generic; ///< folded generic PI terms
 };
 
 PolicyReader::PolicyReader(const knowledge::Knowledge& k) : impl_(std::make_unique<Impl>()) {
   for (const knowledge::PolicyTerm& t : k.policy_terms()) {
     const uint32_t index = static_cast<uint32_t>(impl_->terms.size());
     impl_->terms.push_back({t.kind, t.id, t.pi_type, t.right});
+    if (t.kind == PolicyTermKind::kGeneric) {
+      for (const std::string& term : t.terms) {
+        std::u32string f;
+        for (char32_t c : from_utf8(term)) f += fold(c);
+        impl_->generic.insert(f);
+      }
+      continue;
+    }
     Trie& trie = (t.kind == PolicyTermKind::kPi || t.kind == PolicyTermKind::kStop)
                      ? impl_->pi_trie
                      : impl_->cue_trie;
@@ -437,6 +598,8 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
     }
   }
   for (auto& [name, right] : rights) r.rights.push_back(std::move(right));
+
+  mark_practice(im.terms, im.generic, t, folded, r, cues, sentence_cues);
 
   // Policy title, SDK list heading, last-updated date.
   uint32_t sdk_list_at = UINT32_MAX;

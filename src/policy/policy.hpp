@@ -35,6 +35,13 @@ struct Mention {
   std::string pi_type; ///< PI type id (a broad one, e.g. device_info, when the text is vague)
   std::string term;    ///< the knowledge entry id that matched (pi.<pi_type>)
   bool negated = false;
+  /// The mention is the object of a data-practice statement (collected, used, shared, stored,
+  /// accessed …), the way the CA4P annotators mark data: a sentence with a practice verb, or a
+  /// list introduced by one ("我们会收集以下信息："); not a heading; not in a section about
+  /// rights, security, minors, definitions or policy updates; no rights/protection word in
+  /// the sentence; a generic term only right after a practice verb. See docs/policy.md.
+  bool practice = false;
+  bool generic = false;  ///< a vague term (个人信息, 用户信息), knowledge kind `generic`
   uint32_t sentence = 0; ///< index into PolicyReport::sentences
 };
 

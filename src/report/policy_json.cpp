@@ -53,6 +53,8 @@ nlohmann::ordered_json policy_object(const policy::PolicyReport& r, const Policy
     mj["pi_type"] = m.pi_type;
     mj["term"] = m.term;
     mj["negated"] = m.negated;
+    mj["practice"] = m.practice;
+    mj["generic"] = m.generic;
     mj["sentence"] = m.sentence;
     if (html) {
       mj["source_start"] = text->source_offset(m.span.start);
