@@ -108,6 +108,9 @@ int print_knowledge(const std::string& dir) {
         k.gbt41391_appendices().size(), k.immutable_device_ids().size(),
         k.low_relevance_permissions().size());
     std::printf("    thresholds           %zu\n", k.thresholds().size());
+    std::printf("  app_type_signals   %zu\n", k.app_type_signals().size());
+    std::printf("  policy_terms       %zu\n", k.policy_terms().size());
+    std::printf("  rules              %zu\n", k.rules().size());
     std::printf("  sources            %zu\n", k.sources().size());
     return kExitOk;
   } catch (const appaudit::knowledge::KnowledgeError& e) {
