@@ -8,10 +8,11 @@
 namespace appaudit::engine {
 namespace {
 
-constexpr size_t kMaxFiles = 64;               // in-APK files read as policy candidates
-constexpr uint64_t kMaxFileBytes = 4ull << 20; // each
-constexpr size_t kMaxUrls = 32;                // URL candidates kept
-constexpr size_t kMaxStringTexts = 16;         // string resources analysed as texts
+constexpr size_t kMaxFiles = 64;                // in-APK files read as policy candidates
+constexpr uint64_t kMaxFileBytes = 1ull << 20;  // each (real policies: < 200 KiB)
+constexpr uint64_t kMaxTotalBytes = 4ull << 20; // all candidate texts read, together
+constexpr size_t kMaxUrls = 32;                 // URL candidates kept
+constexpr size_t kMaxStringTexts = 16;          // string resources analysed as texts
 constexpr size_t kMaxUrlLength = 512;
 
 std::string lower_ascii(std::string_view s) {
@@ -141,6 +142,8 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
     }
   }
 
+  // Bounded work on hostile APKs: at most kMaxTotalBytes of candidate text are read.
+  uint64_t budget = kMaxTotalBytes;
   if (zip != nullptr) {
     size_t files = 0;
     for (const apk::ZipEntry& e : zip->entries()) {
@@ -150,6 +153,8 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
       if (!place || name.back() == '/') continue;
       if (!text_like_extension(name) && !policy_like_name(name)) continue;
       if (e.uncompressed_size > kMaxFileBytes || e.uncompressed_size == 0) continue;
+      if (e.uncompressed_size > budget) break;
+      budget -= e.uncompressed_size;
       ++files;
       auto data = zip->read(e);
       if (!data) continue;
@@ -190,7 +195,8 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
         }
         continue;
       }
-      if (texts >= kMaxStringTexts) continue;
+      if (texts >= kMaxStringTexts || s.size() > budget) continue;
+      budget -= s.size();
       ++texts;
       auto a = analyse(bytes_of(s), "string.txt", get_reader(), diags);
       if (!a) continue;
