@@ -670,38 +670,30 @@ class SqliteStore final : public Store {
 
 } // namespace
 
-const char* to_string(Role role) {
-  switch (role) {
-    case Role::kRegulator: return "regulator";
-    case Role::kEnterprise: return "enterprise";
-    case Role::kDistributor: return "distributor";
-  }
-  return "regulator";
-}
+namespace {
 
-std::optional<Role> parse_role(std::string_view text) {
-  if (text == "regulator") return Role::kRegulator;
-  if (text == "enterprise") return Role::kEnterprise;
-  if (text == "distributor") return Role::kDistributor;
+// Names of the enum values, in enum order: one table serves to_string and parsing.
+constexpr const char* kRoleNames[] = {"regulator", "enterprise", "distributor"};
+constexpr const char* kStatusNames[] = {"queued", "running", "done", "failed"};
+
+template <class E, size_t N>
+std::optional<E> parse_name(const char* const (&names)[N], std::string_view text) {
+  for (size_t i = 0; i < N; ++i) {
+    if (text == names[i]) return static_cast<E>(i);
+  }
   return std::nullopt;
 }
 
-const char* to_string(ScanStatus status) {
-  switch (status) {
-    case ScanStatus::kQueued: return "queued";
-    case ScanStatus::kRunning: return "running";
-    case ScanStatus::kDone: return "done";
-    case ScanStatus::kFailed: return "failed";
-  }
-  return "failed";
-}
+} // namespace
+
+const char* to_string(Role role) { return kRoleNames[static_cast<size_t>(role)]; }
+
+std::optional<Role> parse_role(std::string_view text) { return parse_name<Role>(kRoleNames, text); }
+
+const char* to_string(ScanStatus status) { return kStatusNames[static_cast<size_t>(status)]; }
 
 std::optional<ScanStatus> parse_scan_status(std::string_view text) {
-  if (text == "queued") return ScanStatus::kQueued;
-  if (text == "running") return ScanStatus::kRunning;
-  if (text == "done") return ScanStatus::kDone;
-  if (text == "failed") return ScanStatus::kFailed;
-  return std::nullopt;
+  return parse_name<ScanStatus>(kStatusNames, text);
 }
 
 int64_t now_ms() {

@@ -57,27 +57,38 @@ struct FakeClock {
   }
 };
 
-TEST(Queue, ClaimCompleteFail) {
-  TempDir dir;
-  auto s = open_store(dir.path());
-  ASSERT_TRUE(s);
-  FakeClock clock;
-  auto q = make_store_queue(*s, {3, clock.fn()});
+/// A fresh store in a temporary folder and a queue on it with a fake clock.
+class QueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    s_ = open_store(dir_.path());
+    ASSERT_TRUE(s_);
+  }
+  std::unique_ptr<JobQueue> queue(int max_attempts = 3) {
+    return make_store_queue(*s_, {max_attempts, clock_.fn()});
+  }
+  TempDir dir_;
+  std::unique_ptr<store::Store> s_;
+  FakeClock clock_;
+};
+
+TEST_F(QueueTest, ClaimCompleteFail) {
+  auto q = queue();
   auto none = q->claim("w1", 1s);
   ASSERT_TRUE(none.has_value());
   EXPECT_FALSE(none->has_value()); // empty queue
 
-  const auto ids = submit_n(*s, 2);
+  const auto ids = submit_n(*s_, 2);
   auto j1 = q->claim("w1", 1s);
   ASSERT_TRUE(j1.has_value() && j1->has_value());
   EXPECT_EQ((*j1)->scan_id, ids[0]); // oldest first
   EXPECT_EQ((*j1)->attempt, 1);
   EXPECT_EQ((*j1)->sha256, store::sha256_hex("apk0"));
-  EXPECT_EQ((*j1)->lease_until, clock.now + 1000);
-  auto running = get_scan(*s, ids[0]);
+  EXPECT_EQ((*j1)->lease_until, clock_.now + 1000);
+  auto running = get_scan(*s_, ids[0]);
   EXPECT_EQ(running.status, ScanStatus::kRunning);
   EXPECT_EQ(running.worker, "w1");
-  EXPECT_EQ(running.started_at, clock.now.load());
+  EXPECT_EQ(running.started_at, clock_.now.load());
 
   auto j2 = q->claim("w2", 1s);
   ASSERT_TRUE(j2.has_value() && j2->has_value());
@@ -91,27 +102,23 @@ TEST(Queue, ClaimCompleteFail) {
   EXPECT_FALSE(q->complete(**j1, "again")); // exactly one result
   EXPECT_FALSE(q->fail(**j2, "again"));
 
-  auto done = get_scan(*s, ids[0]);
+  auto done = get_scan(*s_, ids[0]);
   EXPECT_EQ(done.status, ScanStatus::kDone);
   EXPECT_EQ(done.report_json, R"({"ok":true})");
   EXPECT_TRUE(done.finished_at.has_value());
-  auto failed = get_scan(*s, ids[1]);
+  auto failed = get_scan(*s_, ids[1]);
   EXPECT_EQ(failed.status, ScanStatus::kFailed);
   EXPECT_EQ(failed.error, "not a ZIP archive");
   EXPECT_TRUE(failed.report_json.empty());
 }
 
-TEST(Queue, ExpiredLeaseIsRequeuedAndTheStaleWorkerFenced) {
-  TempDir dir;
-  auto s = open_store(dir.path());
-  ASSERT_TRUE(s);
-  FakeClock clock;
-  auto q = make_store_queue(*s, {3, clock.fn()});
-  const auto ids = submit_n(*s, 1);
+TEST_F(QueueTest, ExpiredLeaseIsRequeuedAndTheStaleWorkerFenced) {
+  auto q = queue();
+  const auto ids = submit_n(*s_, 1);
   auto a = q->claim("slow", 100ms);
   ASSERT_TRUE(a.has_value() && a->has_value());
 
-  clock.now += 50; // within the lease: nothing to take, nothing to requeue
+  clock_.now += 50; // within the lease: nothing to take, nothing to requeue
   auto early = q->claim("other", 100ms);
   ASSERT_TRUE(early.has_value());
   EXPECT_FALSE(early->has_value());
@@ -119,7 +126,7 @@ TEST(Queue, ExpiredLeaseIsRequeuedAndTheStaleWorkerFenced) {
   ASSERT_TRUE(n.has_value());
   EXPECT_EQ(*n, 0);
 
-  clock.now += 100; // lease over
+  clock_.now += 100; // lease over
   auto b = q->claim("other", 100ms);
   ASSERT_TRUE(b.has_value() && b->has_value());
   EXPECT_EQ((*b)->scan_id, ids[0]);
@@ -130,53 +137,45 @@ TEST(Queue, ExpiredLeaseIsRequeuedAndTheStaleWorkerFenced) {
   ASSERT_FALSE(late);
   EXPECT_NE(late.error().message.find("lease"), std::string::npos);
   ASSERT_TRUE(q->complete(**b, "fresh"));
-  auto sc = get_scan(*s, ids[0]);
+  auto sc = get_scan(*s_, ids[0]);
   EXPECT_EQ(sc.status, ScanStatus::kDone);
   EXPECT_EQ(sc.report_json, "fresh");
   EXPECT_EQ(sc.attempts, 2);
 }
 
-TEST(Queue, HeartbeatKeepsTheLease) {
-  TempDir dir;
-  auto s = open_store(dir.path());
-  ASSERT_TRUE(s);
-  FakeClock clock;
-  auto q = make_store_queue(*s, {3, clock.fn()});
-  submit_n(*s, 1);
+TEST_F(QueueTest, HeartbeatKeepsTheLease) {
+  auto q = queue();
+  submit_n(*s_, 1);
   auto a = q->claim("w", 1s);
   ASSERT_TRUE(a.has_value() && a->has_value());
   Job job = **a;
   for (int i = 0; i < 5; ++i) {
-    clock.now += 900;
+    clock_.now += 900;
     ASSERT_TRUE(q->heartbeat(job, 1s));
-    EXPECT_EQ(job.lease_until, clock.now + 1000);
+    EXPECT_EQ(job.lease_until, clock_.now + 1000);
     auto n = q->requeue_expired();
     ASSERT_TRUE(n.has_value());
     EXPECT_EQ(*n, 0);
   }
-  clock.now += 1001;
+  clock_.now += 1001;
   auto n = q->requeue_expired();
   ASSERT_TRUE(n.has_value());
   EXPECT_EQ(*n, 1);
 }
 
-TEST(Queue, PoisonJobFailsAfterMaxAttempts) {
-  TempDir dir;
-  auto s = open_store(dir.path());
-  ASSERT_TRUE(s);
-  FakeClock clock;
-  auto q = make_store_queue(*s, {2, clock.fn()});
-  const auto ids = submit_n(*s, 1);
+TEST_F(QueueTest, PoisonJobFailsAfterMaxAttempts) {
+  auto q = queue(2);
+  const auto ids = submit_n(*s_, 1);
   for (int attempt = 1; attempt <= 2; ++attempt) {
     auto j = q->claim("doomed", 100ms);
     ASSERT_TRUE(j.has_value() && j->has_value());
     EXPECT_EQ((*j)->attempt, attempt);
-    clock.now += 200; // the worker dies every time
+    clock_.now += 200; // the worker dies every time
   }
   auto j = q->claim("next", 100ms);
   ASSERT_TRUE(j.has_value());
   EXPECT_FALSE(j->has_value());
-  auto sc = get_scan(*s, ids[0]);
+  auto sc = get_scan(*s_, ids[0]);
   EXPECT_EQ(sc.status, ScanStatus::kFailed);
   EXPECT_NE(sc.error.find("lost 2 times"), std::string::npos) << sc.error;
 }
