@@ -2,6 +2,7 @@
 #include "store/blob_store.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
@@ -87,6 +88,14 @@ std::string sha256_hex(std::string_view bytes) {
   return to_hex(md, n);
 }
 
+std::string random_hex(size_t n) {
+  std::vector<unsigned char> bytes(n);
+  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) return {};
+  std::string out = to_hex(bytes.data(), n);
+  OPENSSL_cleanse(bytes.data(), n);
+  return out;
+}
+
 BlobStore::BlobStore(std::string root) : root_(std::move(root)) {}
 
 std::string BlobStore::path_of(std::string_view sha256) const {
@@ -109,11 +118,9 @@ Expected<BlobInfo> BlobStore::put(const BlobReader& read, uint64_t max_size,
   if (Status s = make_dir(root_); !s) return s.error();
   if (Status s = make_dir(tmp_dir); !s) return s.error();
 
-  unsigned char rnd[12];
-  if (RAND_bytes(rnd, sizeof rnd) != 1) {
-    return make_error(Errc::kIo, "no randomness for a temporary name");
-  }
-  std::string tmp_path = tmp_dir + "/" + to_hex(rnd, sizeof rnd) + ".part";
+  const std::string name = random_hex(12);
+  if (name.empty()) return make_error(Errc::kIo, "no randomness for a temporary name");
+  std::string tmp_path = tmp_dir + "/" + name + ".part";
   const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return make_error(Errc::kIo, "cannot create: " + errno_text(), tmp_path);
   TempFile tmp(tmp_path, fd);

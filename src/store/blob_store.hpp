@@ -57,5 +57,7 @@ class BlobStore {
 bool is_sha256_hex(std::string_view text);
 /// SHA-256 of `bytes` as lower-case hex.
 std::string sha256_hex(std::string_view bytes);
+/// `n` bytes from OpenSSL's RAND_bytes as lower-case hex; empty when no randomness is available.
+std::string random_hex(size_t n);
 
 } // namespace appaudit::store

@@ -2,8 +2,6 @@
 // mutex; WAL journal, foreign keys on, a busy timeout, and every write in a BEGIN IMMEDIATE
 // transaction so that concurrent writers (threads with their own Store, or processes) queue
 // on the database lock instead of failing half-way.
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -75,19 +73,6 @@ class Stmt {
   sqlite3_stmt* st_ = nullptr;
   int rc_ = SQLITE_OK;
 };
-
-std::string random_token() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
-  static const char* kDigits = "0123456789abcdef";
-  std::string out(64, '0');
-  for (size_t i = 0; i < sizeof bytes; ++i) {
-    out[2 * i] = kDigits[bytes[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes[i] & 15];
-  }
-  OPENSSL_cleanse(bytes, sizeof bytes);
-  return out;
-}
 
 constexpr const char* kUserColumns =
     "u.id, u.name, u.role, u.enterprise_id, e.name, u.distributor_id, d.name, u.created_at "
@@ -172,7 +157,7 @@ class SqliteStore final : public Store {
       distributor_id = *id;
     }
     NewUser out;
-    out.token = random_token();
+    out.token = random_hex(32); // 256 bits: a hash suffices, no KDF needed
     if (out.token.empty()) return make_error(Errc::kIo, "no randomness for a token");
     const int64_t now = now_ms();
     Stmt s(db_,
@@ -356,6 +341,78 @@ class SqliteStore final : public Store {
     }
     if (rc != SQLITE_DONE) return db_error("cannot count scans");
     return out;
+  }
+
+  Status add_findings(int64_t scan_id, const std::vector<FindingRecord>& findings) override {
+    std::lock_guard lock(mu_);
+    Tx tx(this);
+    if (!tx.ok()) return tx.error();
+    for (const auto& f : findings) {
+      Stmt s(db_,
+             "INSERT INTO findings (scan_id, rule, category, severity, party, json) "
+             "VALUES (?, ?, ?, ?, ?, ?)");
+      s.bind(1, scan_id).bind(2, f.rule).bind_text_or_null(3, f.category);
+      s.bind_text_or_null(4, f.severity).bind_text_or_null(5, f.party).bind(6, f.json);
+      if (s.step() != SQLITE_DONE) return db_error("cannot store the findings");
+    }
+    return tx.commit();
+  }
+
+  Expected<std::vector<FindingRecord>> findings(int64_t scan_id) override {
+    std::lock_guard lock(mu_);
+    std::vector<FindingRecord> out;
+    Stmt s(db_,
+           "SELECT id, scan_id, rule, category, severity, party, json, review_state, "
+           "reviewed_by, review_reason, reviewed_at FROM findings WHERE scan_id = ? ORDER BY id");
+    s.bind(1, scan_id);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      FindingRecord f;
+      f.id = s.i64(0);
+      f.scan_id = s.i64(1);
+      f.rule = s.text(2);
+      f.category = s.text(3);
+      f.severity = s.text(4);
+      f.party = s.text(5);
+      f.json = s.text(6);
+      f.review_state = s.text(7);
+      f.reviewed_by = s.opt(8);
+      f.review_reason = s.text(9);
+      f.reviewed_at = s.opt(10);
+      out.push_back(std::move(f));
+    }
+    if (rc != SQLITE_DONE) return db_error("cannot read the findings");
+    return out;
+  }
+
+  Status review_finding(int64_t finding_id, std::string_view state, const User& reviewer,
+                        std::string_view reason) override {
+    if (state != "confirmed" && state != "false_positive" && state != "waived") {
+      return make_error(Errc::kMalformed, "review state " + std::string(state) +
+                                              ": use confirmed, false_positive or waived");
+    }
+    if (reason.empty()) return make_error(Errc::kMalformed, "a review needs a reason");
+    std::lock_guard lock(mu_);
+    Tx tx(this);
+    if (!tx.ok()) return tx.error();
+    const int64_t now = now_ms();
+    Stmt s(db_,
+           "UPDATE findings SET review_state = ?, reviewed_by = ?, review_reason = ?, "
+           "reviewed_at = ? WHERE id = ?");
+    s.bind(1, state).bind(2, reviewer.id).bind(3, reason).bind(4, now).bind(5, finding_id);
+    if (s.step() != SQLITE_DONE) return db_error("cannot review the finding");
+    if (sqlite3_changes(db_) != 1) {
+      return make_error(Errc::kNotFound, "no finding " + std::to_string(finding_id));
+    }
+    AuditEntry a;
+    a.at = now;
+    a.user_id = reviewer.id;
+    a.actor = reviewer.name;
+    a.action = "finding.review";
+    a.object = "finding:" + std::to_string(finding_id);
+    a.detail = std::string(state) + ": " + std::string(reason);
+    if (Status st = insert_audit(a); !st) return st;
+    return tx.commit();
   }
 
   Status record_audit(const AuditEntry& entry) override {

@@ -89,6 +89,22 @@ struct Scan {
   std::optional<int64_t> finished_at;
 };
 
+/// One finding of a scan, as a row: the report's finding JSON plus the fields the dashboard
+/// filters on, and its review.
+struct FindingRecord {
+  int64_t id = 0;
+  int64_t scan_id = 0;
+  std::string rule;
+  std::string category; ///< the 164 notice problem type
+  std::string severity;
+  std::string party;        ///< "app" or an SDK id
+  std::string json;         ///< the finding as in the JSON report
+  std::string review_state; ///< "", "confirmed", "false_positive" or "waived"
+  std::optional<int64_t> reviewed_by;
+  std::string review_reason;
+  std::optional<int64_t> reviewed_at;
+};
+
 struct AuditEntry {
   int64_t id = 0;
   int64_t at = 0;                 ///< set by the store when 0
@@ -145,6 +161,16 @@ class Store {
   virtual Expected<std::optional<Submission>> submission(int64_t id) = 0;
   /// Number of scans in each status (index by ScanStatus).
   virtual Expected<std::vector<int64_t>> count_scans_by_status() = 0;
+
+  // --- findings ---
+  /// Stores the findings of a scan (review fields are ignored: new findings are unreviewed).
+  virtual Status add_findings(int64_t scan_id, const std::vector<FindingRecord>& findings) = 0;
+  /// The findings of a scan, in the order they were added.
+  virtual Expected<std::vector<FindingRecord>> findings(int64_t scan_id) = 0;
+  /// Sets a finding's review (state confirmed, false_positive or waived; a reason is
+  /// required) and writes it to the audit log, in one transaction.
+  virtual Status review_finding(int64_t finding_id, std::string_view state, const User& reviewer,
+                                std::string_view reason) = 0;
 
   // --- audit log ---
   virtual Status record_audit(const AuditEntry& entry) = 0;

@@ -280,6 +280,50 @@ TEST(Store, AppVersionsAreRecordedOnce) {
             std::vector<std::string>{"1"});
 }
 
+TEST(Store, FindingsAreStoredAndReviewedWithAnAuditEntry) {
+  TempDir dir;
+  auto s = open_or_die(dir.path());
+  ASSERT_TRUE(s);
+  auto reg = s->add_user("regina", Role::kRegulator, "");
+  ASSERT_TRUE(reg.has_value());
+  auto sub = s->submit(sha_of("app"), 3, {}, reg->user, false);
+  ASSERT_TRUE(sub.has_value());
+  FindingRecord f;
+  f.rule = "pre_consent_collection";
+  f.category = "illegal_collection";
+  f.severity = "high";
+  f.party = "com.umeng";
+  f.json = R"({"rule":"pre_consent_collection"})";
+  FindingRecord g = f;
+  g.rule = "no_privacy_policy";
+  g.party = "app";
+  ASSERT_TRUE(s->add_findings(sub->scan_id, {f, g}));
+  auto rows = s->findings(sub->scan_id);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].rule, "pre_consent_collection");
+  EXPECT_EQ((*rows)[0].json, f.json);
+  EXPECT_EQ((*rows)[1].party, "app");
+  EXPECT_TRUE((*rows)[0].review_state.empty());
+
+  EXPECT_FALSE(s->review_finding((*rows)[0].id, "ignored", reg->user, "why"));
+  EXPECT_FALSE(s->review_finding((*rows)[0].id, "waived", reg->user, ""));
+  EXPECT_FALSE(s->review_finding(99999, "waived", reg->user, "why"));
+  ASSERT_TRUE(s->review_finding((*rows)[0].id, "false_positive", reg->user, "test code only"));
+  rows = s->findings(sub->scan_id);
+  ASSERT_TRUE(rows.has_value());
+  EXPECT_EQ((*rows)[0].review_state, "false_positive");
+  EXPECT_EQ((*rows)[0].reviewed_by, reg->user.id);
+  EXPECT_EQ((*rows)[0].review_reason, "test code only");
+  EXPECT_TRUE((*rows)[0].reviewed_at.has_value());
+  auto log = s->audit_log(1);
+  ASSERT_TRUE(log.has_value() && !log->empty());
+  EXPECT_EQ((*log)[0].action, "finding.review");
+  EXPECT_EQ((*log)[0].actor, "regina");
+  // The database refuses a finding of a scan that does not exist (foreign keys are on).
+  EXPECT_FALSE(s->add_findings(424242, {f}));
+}
+
 // --- hostile database files: a clear error, never a crash ---
 
 void write_file(const std::string& path, const std::string& bytes) {
