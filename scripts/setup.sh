@@ -9,6 +9,8 @@ packages=(
   zlib1g-dev libssl-dev nlohmann-json3-dev libcli11-dev
   # spreadsheets (the findings as .xlsx)
   libxlsxwriter-dev
+  # the platform's embedded database (store layer: SQLite 3.35+ for UPDATE ... RETURNING)
+  libsqlite3-dev
   # tests, benchmarks, fuzzing (clang's libFuzzer runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3 time
   # peers and fixture tools

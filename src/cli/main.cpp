@@ -6,6 +6,10 @@
 //                                         read a privacy policy (text or HTML; UTF-8, UTF-16,
 //                                         GB18030/GBK) and report what it declares
 //   appaudit knowledge [--dir DIR]        validate and summarise the knowledge base
+//   appaudit user add NAME --role regulator|enterprise|distributor [--enterprise NAME]
+//                    [--distributor NAME] [--data-dir DIR]
+//                                         create a platform user; its API token is the last
+//                                         line of stdout (only its hash is stored)
 //
 // Exit codes: 0 scanned (the report may carry diagnostics); 2 the input is not usable or the
 // command line is wrong, with one line on stderr saying which file, what and where.
@@ -31,6 +35,7 @@
 #include "report/text_report.hpp"
 #include "report/xlsx_report.hpp"
 #include "rules/rules.hpp"
+#include "store/store.hpp"
 
 namespace {
 
@@ -169,6 +174,52 @@ int run_policy(const std::string& path, const std::string& format, bool with_tex
   return write_output(out, out_path);
 }
 
+/// `appaudit user add`: checks the arguments, creates the user in the data directory's store
+/// and prints its token as the last line of stdout.
+int run_user_add(const std::string& name, const std::string& role_text,
+                 const std::string& enterprise, const std::string& distributor,
+                 const std::string& data_dir) {
+  using appaudit::store::Role;
+  const auto role = appaudit::store::parse_role(role_text);
+  if (!role) {
+    return fail("usage: --role " + role_text +
+                ": unknown role; use regulator, enterprise or "
+                "distributor");
+  }
+  if (name.empty()) return fail("usage: user add: the user name is empty");
+  std::string organisation;
+  if (*role == Role::kEnterprise) {
+    if (enterprise.empty()) {
+      return fail(
+          "usage: --role enterprise needs --enterprise NAME (the company the user "
+          "belongs to)");
+    }
+    if (!distributor.empty()) return fail("usage: --distributor is for role distributor");
+    organisation = enterprise;
+  } else if (*role == Role::kDistributor) {
+    if (!enterprise.empty()) {
+      return fail(
+          "usage: --enterprise is for role enterprise; a distributor user names its "
+          "app store with --distributor NAME");
+    }
+    organisation = distributor.empty() ? name : distributor;
+  } else if (!enterprise.empty() || !distributor.empty()) {
+    return fail(
+        "usage: a regulator belongs to no enterprise or distributor; drop --enterprise "
+        "and --distributor");
+  }
+  auto store = appaudit::store::open_sqlite_store(data_dir);
+  if (!store) return fail(store.error().to_string());
+  auto created = (*store)->add_user(name, *role, organisation);
+  if (!created) return fail(created.error().to_string());
+  const auto& u = created->user;
+  std::string who = "created user " + u.name + " (role " + appaudit::store::to_string(u.role);
+  if (u.enterprise_id) who += ", enterprise " + u.enterprise;
+  if (u.distributor_id) who += ", distributor " + u.distributor;
+  who += ") in " + data_dir + "; its API token, shown only now:\n";
+  return write_output(who + created->token + "\n", "");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -233,6 +284,21 @@ int main(int argc, char** argv) {
   knowledge_cmd->add_option("--dir", knowledge_dir,
                             "Load the knowledge/ folder DIR instead of the embedded copy");
 
+  std::string user_name, user_role, user_enterprise, user_distributor;
+  std::string data_dir = "./appaudit-data";
+  CLI::App* user_cmd = app.add_subcommand("user", "Manage the platform's users");
+  user_cmd->require_subcommand(1);
+  CLI::App* user_add = user_cmd->add_subcommand(
+      "add", "Create a user and print its API token (the last line of stdout)");
+  user_add->add_option("name", user_name, "User name (unique)")->required();
+  user_add->add_option("--role", user_role, "regulator, enterprise or distributor")->required();
+  user_add->add_option("--enterprise", user_enterprise,
+                       "The enterprise an enterprise user belongs to (created when new)");
+  user_add->add_option("--distributor", user_distributor,
+                       "The distributor (app store) a distributor user belongs to (created "
+                       "when new; default: the user name)");
+  user_add->add_option("--data-dir", data_dir, "The platform's data folder")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -246,6 +312,9 @@ int main(int argc, char** argv) {
   }
 
   if (knowledge_cmd->parsed()) return print_knowledge(knowledge_dir);
+  if (user_add->parsed()) {
+    return run_user_add(user_name, user_role, user_enterprise, user_distributor, data_dir);
+  }
   if (policy_cmd->parsed()) {
     try {
       return run_policy(policy_file, policy_format, with_text, policy_timings, out_path);

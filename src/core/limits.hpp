@@ -55,6 +55,10 @@ inline constexpr uint64_t kMaxJarDigestBytes = 4ull << 30; // 4 GiB
 /// Largest code item, in 16-bit units.
 inline constexpr uint32_t kMaxCodeUnits = 1u << 24;
 
+// --- Platform (store/) ---
+/// Largest APK accepted into the blob store (uploads are streamed to disk and cut off here).
+inline constexpr uint64_t kMaxApkUploadSize = 2ull << 30; // 2 GiB
+
 // --- Diagnostics ---
 /// Most diagnostics kept per scan; further ones are counted, not stored.
 inline constexpr uint32_t kMaxDiagnostics = 1000;

@@ -1,0 +1,210 @@
+#pragma once
+/// The platform's state: users and their API tokens, enterprises, distributors, apps and
+/// versions, submissions, scans (which double as the job table of queue::StoreJobQueue),
+/// findings with their review state, and the audit log.
+///
+/// `Store` is an interface so that a PostgreSQL backend can sit beside the SQLite one
+/// (docs/platform.md): both share the migrations in store/schema.hpp. Every method is safe to
+/// call from several threads; several processes may open the same SQLite database at once
+/// (WAL, busy timeout, writes in BEGIN IMMEDIATE transactions). Times are milliseconds since
+/// the Unix epoch. Database problems are values (`Error`, code kIo; kMalformed for a file that
+/// is not an appaudit database), never exceptions.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace appaudit::store {
+
+enum class Role { kRegulator, kEnterprise, kDistributor };
+/// "regulator", "enterprise", "distributor".
+const char* to_string(Role role);
+std::optional<Role> parse_role(std::string_view text);
+
+enum class ScanStatus { kQueued, kRunning, kDone, kFailed };
+/// "queued", "running", "done", "failed".
+const char* to_string(ScanStatus status);
+std::optional<ScanStatus> parse_scan_status(std::string_view text);
+
+struct User {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kRegulator;
+  std::optional<int64_t> enterprise_id;  ///< set for role enterprise
+  std::string enterprise;                ///< its name
+  std::optional<int64_t> distributor_id; ///< set for role distributor
+  std::string distributor;               ///< its name
+  int64_t created_at = 0;
+};
+
+/// A user just created, with the only copy of its API token (the store keeps its SHA-256).
+struct NewUser {
+  User user;
+  std::string token; ///< 64 hex digits (32 random bytes)
+};
+
+/// What a submitter says about an upload besides the bytes.
+struct SubmitMetadata {
+  std::string app_type;       ///< necessary-PI app type id, or empty
+  std::string source_channel; ///< e.g. "upload", "store-feed:xyz", or empty
+  /// Enterprise the app belongs to; an enterprise user's own enterprise when unset.
+  std::optional<int64_t> enterprise_id;
+};
+
+struct SubmitResult {
+  int64_t submission_id = 0;
+  int64_t scan_id = 0;
+  bool existing = false; ///< the same bytes were already scanned or queued: no new scan
+};
+
+struct Submission {
+  int64_t id = 0;
+  std::string sha256;
+  int64_t size = 0;
+  std::string app_type;
+  std::string source_channel;
+  std::optional<int64_t> enterprise_id;
+  std::optional<int64_t> submitted_by;
+  bool recheck = false;
+  int64_t created_at = 0;
+};
+
+struct Scan {
+  int64_t id = 0;
+  int64_t submission_id = 0;
+  std::string sha256; ///< of the submission's bytes
+  ScanStatus status = ScanStatus::kQueued;
+  std::string error;       ///< set when failed
+  std::string report_json; ///< set when done: exactly the CLI's JSON report
+  int attempts = 0;        ///< how many times a worker claimed it
+  std::string worker;      ///< holder of the lease while running
+  std::optional<int64_t> lease_until;
+  int64_t created_at = 0;
+  std::optional<int64_t> started_at;
+  std::optional<int64_t> finished_at;
+};
+
+/// One finding of a scan, as a row: the report's finding JSON plus the fields the dashboard
+/// filters on, and its review.
+struct FindingRecord {
+  int64_t id = 0;
+  int64_t scan_id = 0;
+  std::string rule;
+  std::string category; ///< the 164 notice problem type
+  std::string severity;
+  std::string party;        ///< "app" or an SDK id
+  std::string json;         ///< the finding as in the JSON report
+  std::string review_state; ///< "", "confirmed", "false_positive" or "waived"
+  std::optional<int64_t> reviewed_by;
+  std::string review_reason;
+  std::optional<int64_t> reviewed_at;
+};
+
+struct AuditEntry {
+  int64_t id = 0;
+  int64_t at = 0;                 ///< set by the store when 0
+  std::optional<int64_t> user_id; ///< who, when a user did it
+  std::string actor;              ///< who, readable: a user name, "cli", "worker:NAME"
+  std::string action;             ///< e.g. "user.add", "submission.create"
+  std::string object;             ///< e.g. "user:3", "scan:12"
+  std::string detail;             ///< free text or JSON
+};
+
+/// A scan handed to a worker (queue layer). `attempt` fences the lease: only the holder of
+/// the current attempt may heartbeat or finish it.
+struct ClaimedScan {
+  int64_t scan_id = 0;
+  int64_t submission_id = 0;
+  std::string sha256;
+  int attempt = 0;
+  int64_t lease_until = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- users and organisations ---
+  /// Creates a user with a fresh token. `organisation` names the enterprise (role enterprise,
+  /// required) or the distributor (role distributor, required); it is created when new. Fails
+  /// (kMalformed) on an empty or taken name or a missing organisation.
+  virtual Expected<NewUser> add_user(std::string_view name, Role role,
+                                     std::string_view organisation) = 0;
+  /// The user holding `token`, or nullopt for an unknown token.
+  virtual Expected<std::optional<User>> authenticate(std::string_view token) = 0;
+  virtual Expected<std::optional<User>> find_user(std::string_view name) = 0;
+  /// Id of the enterprise (distributor) called `name`, created when new.
+  virtual Expected<int64_t> ensure_enterprise(std::string_view name) = 0;
+  virtual Expected<int64_t> ensure_distributor(std::string_view name) = 0;
+
+  // --- apps ---
+  /// Records that bytes `sha256` are version (code, name) of app `package`; returns the
+  /// app_versions id (the existing one when already recorded).
+  virtual Expected<int64_t> record_app_version(std::string_view package, int64_t version_code,
+                                               std::string_view version_name,
+                                               std::string_view sha256,
+                                               std::optional<int64_t> enterprise_id) = 0;
+
+  // --- submissions and scans ---
+  /// Accepts bytes already in the blob store. Creates a submission and a queued scan in one
+  /// transaction — unless `recheck` is false and the same bytes have a scan that did not fail,
+  /// in which case that scan is returned with `existing` set and nothing is written.
+  virtual Expected<SubmitResult> submit(std::string_view sha256, int64_t size,
+                                        const SubmitMetadata& metadata,
+                                        const std::optional<User>& user, bool recheck) = 0;
+  virtual Expected<std::optional<Scan>> scan(int64_t id) = 0;
+  virtual Expected<std::optional<Submission>> submission(int64_t id) = 0;
+  /// Number of scans in each status (index by ScanStatus).
+  virtual Expected<std::vector<int64_t>> count_scans_by_status() = 0;
+
+  // --- findings ---
+  /// Stores the findings of a scan (review fields are ignored: new findings are unreviewed).
+  virtual Status add_findings(int64_t scan_id, const std::vector<FindingRecord>& findings) = 0;
+  /// The findings of a scan, in the order they were added.
+  virtual Expected<std::vector<FindingRecord>> findings(int64_t scan_id) = 0;
+  /// Sets a finding's review (state confirmed, false_positive or waived; a reason is
+  /// required) and writes it to the audit log, in one transaction.
+  virtual Status review_finding(int64_t finding_id, std::string_view state, const User& reviewer,
+                                std::string_view reason) = 0;
+
+  // --- audit log ---
+  virtual Status record_audit(const AuditEntry& entry) = 0;
+  /// The newest `limit` entries, newest first.
+  virtual Expected<std::vector<AuditEntry>> audit_log(int limit) = 0;
+
+  // --- job state, for queue::StoreJobQueue (see docs/platform.md, "Crash safety") ---
+  /// Atomically moves scans whose lease ran out back to queued (or to failed once they were
+  /// claimed `max_attempts` times), then claims the oldest queued scan for `worker` until
+  /// now + lease_ms. Never hands one scan to two callers, across threads and processes.
+  virtual Expected<std::optional<ClaimedScan>> claim_scan(std::string_view worker, int64_t now,
+                                                          int64_t lease_ms, int max_attempts) = 0;
+  /// Extends the lease of a running scan still held at `attempt`.
+  virtual Status extend_lease(int64_t scan_id, int attempt, int64_t lease_until) = 0;
+  /// Ends a running scan held at `attempt` as done (text = report JSON) or failed (text =
+  /// error). Fails when the lease was lost: the scan then has, or will get, its one result
+  /// from another attempt.
+  virtual Status finish_scan(int64_t scan_id, int attempt, ScanStatus status, std::string_view text,
+                             int64_t now) = 0;
+  /// The expiry half of claim_scan on its own; returns how many scans were moved.
+  virtual Expected<int64_t> requeue_expired(int64_t now, int max_attempts) = 0;
+  /// Puts a scan that is not running back in the queue (a no-op for a queued one).
+  virtual Status requeue_scan(int64_t scan_id) = 0;
+};
+
+/// Opens (creating when absent) DIR/appaudit.db, applies pending migrations, and returns the
+/// store. Fails with a clear message when the file is not an SQLite database, is corrupt, or
+/// was written by a newer appaudit.
+Expected<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir);
+
+/// The database file inside a data directory.
+std::string sqlite_path(const std::string& data_dir);
+
+/// Milliseconds since the Unix epoch, from the system clock.
+int64_t now_ms();
+
+} // namespace appaudit::store
