@@ -75,8 +75,8 @@ class Trie {
       node = it->second;
       const Node& n = nodes_[node];
       if (!n.payloads.empty()) {
-        bool boundary = !(ascii_alnum(folded[i]) && i + 1 < folded.size() &&
-                          ascii_alnum(folded[i + 1]));
+        bool boundary =
+            !(ascii_alnum(folded[i]) && i + 1 < folded.size() && ascii_alnum(folded[i + 1]));
         if (boundary) f(i + 1, n.payloads);
       }
     }
@@ -170,9 +170,9 @@ size_t read_number(const std::u32string& t, size_t i, size_t max_digits, int& va
   return n;
 }
 
-const std::array<std::string_view, 12> kMonths = {"january", "february", "march",     "april",
-                                                  "may",     "june",     "july",      "august",
-                                                  "september", "october", "november", "december"};
+const std::array<std::string_view, 12> kMonths = {"january",   "february", "march",    "april",
+                                                  "may",       "june",     "july",     "august",
+                                                  "september", "october",  "november", "december"};
 
 /// A date written at `i`: 2021年3月1日, 2021-03-01, 2021/3/1, 2021.3.1, "March 1, 2021",
 /// "1 March 2021". Returns its end (0 when none) and the normalised YYYY-MM-DD.
@@ -219,8 +219,8 @@ size_t parse_date(const std::u32string& t, const std::u32string& folded, size_t 
              folded[k + len] == static_cast<char32_t>(name[len])) {
         ++len;
       }
-      if (len == name.size() || (len >= 3 && (k + len >= folded.size() ||
-                                              !ascii_alnum(folded[k + len])))) {
+      if (len == name.size() ||
+          (len >= 3 && (k + len >= folded.size() || !ascii_alnum(folded[k + len])))) {
         end = k + len;
         if (end < folded.size() && folded[end] == '.') ++end;
         return static_cast<int>(mi) + 1;
@@ -235,10 +235,10 @@ size_t parse_date(const std::u32string& t, const std::u32string& folded, size_t 
     size_t n = read_number(t, j, 2, d);
     if (n == 0) return 0;
     j += n;
-    if (j + 1 < folded.size() && ((folded[j] == 's' && folded[j + 1] == 't') ||
-                                  (folded[j] == 'n' && folded[j + 1] == 'd') ||
-                                  (folded[j] == 'r' && folded[j + 1] == 'd') ||
-                                  (folded[j] == 't' && folded[j + 1] == 'h'))) {
+    if (j + 1 < folded.size() &&
+        ((folded[j] == 's' && folded[j + 1] == 't') || (folded[j] == 'n' && folded[j + 1] == 'd') ||
+         (folded[j] == 'r' && folded[j + 1] == 'd') ||
+         (folded[j] == 't' && folded[j + 1] == 'h'))) {
       j += 2;
     }
     if (j < t.size() && t[j] == ',') ++j;
@@ -276,7 +276,9 @@ namespace {
 
 bool blank(char32_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000; }
 
-bool cn_numeral(char32_t c) { return std::u32string_view(U"一二三四五六七八九十").find(c) != std::u32string_view::npos; }
+bool cn_numeral(char32_t c) {
+  return std::u32string_view(U"一二三四五六七八九十").find(c) != std::u32string_view::npos;
+}
 
 /// Heading level of a line (trimmed): 1 for 一、/第一条/第一部分, 2 for （一）, 3 for 1、/1.
 /// (not 1.1); 0 when the line is not a numbered heading (or is long or has 。).
@@ -294,7 +296,8 @@ int heading_level(const std::u32string& t, size_t b, size_t e) {
   if (t[i] == U'第') {
     size_t j = i + 1;
     while (j < e && (cn_numeral(t[j]) || is_digit(t[j]))) ++j;
-    if (j > i + 1 && j < e && std::u32string_view(U"章节部条").find(t[j]) != std::u32string_view::npos) {
+    if (j > i + 1 && j < e &&
+        std::u32string_view(U"章节部条").find(t[j]) != std::u32string_view::npos) {
       return 1;
     }
   }
@@ -310,13 +313,13 @@ int heading_level(const std::u32string& t, size_t b, size_t e) {
   while (j < e && is_digit(t[j])) ++j;
   if (j > i) {
     while (j < e && t[j] == ' ') ++j;
-    if (j < e && (t[j] == U'、' || t[j] == '.' || t[j] == U'．') && !(j + 1 < e && is_digit(t[j + 1]))) {
+    if (j < e && (t[j] == U'、' || t[j] == '.' || t[j] == U'．') &&
+        !(j + 1 < e && is_digit(t[j + 1]))) {
       return 3;
     }
   }
   return 0;
 }
-
 
 /// Sets `practice` and `generic` of every mention (docs/policy.md, "Practice mentions").
 void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32string>& generic,
@@ -393,10 +396,9 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
     const uint32_t s = m.sentence, ms = m.span.start;
     m.generic = generic.count(folded.substr(ms, m.span.end - ms)) != 0;
     const size_t line = static_cast<size_t>(
-        std::upper_bound(lines.begin(), lines.end(), ms,
-                         [](uint32_t pos, const std::pair<uint32_t, uint32_t>& l) {
-                           return pos < l.first;
-                         }) -
+        std::upper_bound(
+            lines.begin(), lines.end(), ms,
+            [](uint32_t pos, const std::pair<uint32_t, uint32_t>& l) { return pos < l.first; }) -
         lines.begin() - 1);
     if (level[line] != 0 || section[line] == kOtherSection) continue;
     if (sentence_has(s, PolicyTermKind::kNonPractice, PolicyTermKind::kNonPractice)) continue;
@@ -550,7 +552,7 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
 
   std::map<std::string, Right> rights;
   for (uint32_t s = 0; s < r.sentences.size(); ++s) {
-    const auto [ss, se] = r.sentences[s];
+    const uint32_t ss = r.sentences[s].first, se = r.sentences[s].second;
     const auto& ms = sentence_mentions[s];
     if (const CueHit* neg = first_cue(s, PolicyTermKind::kNegation)) {
       uint32_t scope_end = se;
@@ -671,8 +673,8 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
         continue;
       }
     }
-    if ((c == 'h' && (folded.compare(i, 7, U"http://") == 0 ||
-                      folded.compare(i, 8, U"https://") == 0)) ||
+    if ((c == 'h' &&
+         (folded.compare(i, 7, U"http://") == 0 || folded.compare(i, 8, U"https://") == 0)) ||
         (c == 'w' && folded.compare(i, 4, U"www.") == 0 && (i == 0 || !url_char(folded[i - 1])))) {
       size_t e = i;
       while (e < t.size() && url_char(folded[e])) ++e;
@@ -695,19 +697,19 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
       }
       while (e > i && !is_digit(folded[e - 1])) --e;
       bool letter_after = e < t.size() && ascii_alnum(folded[e]);
-      bool phone = !letter_after &&
-                   ((digits.size() == 11 && digits[0] == '1' && digits[1] >= '3') ||
-                    (digits.size() == 10 && (digits.rfind("400", 0) == 0 ||
-                                             digits.rfind("800", 0) == 0)) ||
-                    (digits.size() >= 10 && digits.size() <= 12 && digits[0] == '0' &&
-                     folded.substr(i, e - i).find('-') != std::u32string::npos));
+      bool phone =
+          !letter_after &&
+          ((digits.size() == 11 && digits[0] == '1' && digits[1] >= '3') ||
+           (digits.size() == 10 && (digits.rfind("400", 0) == 0 || digits.rfind("800", 0) == 0)) ||
+           (digits.size() >= 10 && digits.size() <= 12 && digits[0] == '0' &&
+            folded.substr(i, e - i).find('-') != std::u32string::npos));
       if (phone) r.contacts.push_back({"phone", span(i, e)});
       i = e;
       continue;
     }
   }
   for (uint32_t s = 0; s < r.sentences.size(); ++s) {
-    const auto [ss, se] = r.sentences[s];
+    const uint32_t ss = r.sentences[s].first, se = r.sentences[s].second;
     std::u32string_view sent(folded.data() + ss, se - ss);
     for (std::u32string_view label : {U"地址：", U"地址:", U"address:"}) {
       size_t p = sent.find(label);

@@ -22,7 +22,7 @@ constexpr int kBusyTimeoutMs = 10'000;
 /// A prepared statement; binds with 1-based indices, reads with 0-based columns.
 class Stmt {
  public:
-  Stmt(sqlite3* db, std::string_view sql) : db_(db) {
+  Stmt(sqlite3* db, std::string_view sql) {
     rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &st_, nullptr);
   }
   Stmt(const Stmt&) = delete;
@@ -69,7 +69,6 @@ class Stmt {
   }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* st_ = nullptr;
   int rc_ = SQLITE_OK;
 };
