@@ -67,12 +67,12 @@ struct Analysed {
   policy::PolicyReport report;
 };
 
+/// Reads a candidate; one that is not text is skipped quietly (not worth a diagnostic each).
 std::optional<Analysed> analyse(ByteView bytes, const std::string& name,
-                                const policy::PolicyReader& reader, Diagnostics& diags) {
-  Diagnostics local; // candidates that are not text are not worth a diagnostic each
-  auto text = policy::read_policy_text(bytes, name, local);
+                                const policy::PolicyReader& reader) {
+  Diagnostics ignored;
+  auto text = policy::read_policy_text(bytes, name, ignored);
   if (!text) return std::nullopt;
-  (void)diags;
   Analysed a{std::move(*text), {}};
   a.report = reader.analyze(a.text);
   return a;
@@ -158,7 +158,7 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
       ++files;
       auto data = zip->read(e);
       if (!data) continue;
-      auto a = analyse(data->data, e.name, get_reader(), diags);
+      auto a = analyse(data->data, e.name, get_reader());
       if (!a) continue;
       PolicyCandidate c;
       c.kind = "file";
@@ -198,7 +198,7 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
       if (texts >= kMaxStringTexts || s.size() > budget) continue;
       budget -= s.size();
       ++texts;
-      auto a = analyse(bytes_of(s), "string.txt", get_reader(), diags);
+      auto a = analyse(bytes_of(s), "string.txt", get_reader());
       if (!a) continue;
       PolicyCandidate c;
       c.kind = "string_text";

@@ -797,8 +797,8 @@ const std::set<std::string> kSdkCategories = {
     "cloud_storage", "customer_service", "update", "network",      "ui",      "utility",
     "other"};
 
-const std::set<std::string> kPolicyRights = {"access",    "account_closure", "complaint",
-                                             "correction", "deletion",       "withdraw_consent"};
+const std::set<std::string> kPolicyRights = {"access",     "account_closure", "complaint",
+                                             "correction", "deletion",        "withdraw_consent"};
 
 /// ASCII letters lower-cased; other bytes (UTF-8 included) unchanged.
 std::string ascii_lower(std::string_view s) {
@@ -829,16 +829,27 @@ PolicyTerm read_policy_term(EntryReader& r, FileChecks& checks, const std::strin
   PolicyTerm t;
   t.id = id;
   t.kind = enum_field(r, "kind",
-                      {PolicyTermKind::kPi, PolicyTermKind::kStop, PolicyTermKind::kNegation,
-                       PolicyTermKind::kPurpose, PolicyTermKind::kCondition,
-                       PolicyTermKind::kPractice, PolicyTermKind::kSharing,
-                       PolicyTermKind::kSdkSection, PolicyTermKind::kUpdated,
-                       PolicyTermKind::kPolicyTitle, PolicyTermKind::kRight,
-                       PolicyTermKind::kRightContext, PolicyTermKind::kException,
-                       PolicyTermKind::kContrast, PolicyTermKind::kGeneric,
-                       PolicyTermKind::kListIntro, PolicyTermKind::kSectionDefinitions,
-                       PolicyTermKind::kSectionPractice, PolicyTermKind::kSectionOther,
-                       PolicyTermKind::kNonPractice, PolicyTermKind::kGenericBlocker});
+                      {PolicyTermKind::kPi,
+                       PolicyTermKind::kStop,
+                       PolicyTermKind::kNegation,
+                       PolicyTermKind::kPurpose,
+                       PolicyTermKind::kCondition,
+                       PolicyTermKind::kPractice,
+                       PolicyTermKind::kSharing,
+                       PolicyTermKind::kSdkSection,
+                       PolicyTermKind::kUpdated,
+                       PolicyTermKind::kPolicyTitle,
+                       PolicyTermKind::kRight,
+                       PolicyTermKind::kRightContext,
+                       PolicyTermKind::kException,
+                       PolicyTermKind::kContrast,
+                       PolicyTermKind::kGeneric,
+                       PolicyTermKind::kListIntro,
+                       PolicyTermKind::kSectionDefinitions,
+                       PolicyTermKind::kSectionPractice,
+                       PolicyTermKind::kSectionOther,
+                       PolicyTermKind::kNonPractice,
+                       PolicyTermKind::kGenericBlocker});
   if (t.kind == PolicyTermKind::kPi) {
     t.pi_type = r.str("pi_type");
     refs.push_back({file, r.where(), "pi_type", t.pi_type, RefKind::kPiType});

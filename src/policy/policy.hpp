@@ -47,8 +47,8 @@ struct Mention {
 
 /// A sentence (or clause) that says something is not done.
 struct Negation {
-  Span span;  ///< from the cue to the end of its scope
-  Span cue;   ///< e.g. 不会收集
+  Span span;                ///< from the cue to the end of its scope
+  Span cue;                 ///< e.g. 不会收集
   bool conditional = false; ///< the sentence carries an exception (除非, 未经…同意, unless)
   std::vector<uint32_t> mentions; ///< indices into PolicyReport::mentions
 };
@@ -85,9 +85,9 @@ struct LastUpdated {
 };
 
 struct PolicyReport {
-  std::string encoding; ///< utf-8, utf-16le, utf-16be, gb18030
-  std::string format;   ///< text or html
-  uint32_t length = 0;  ///< code points of the text
+  std::string encoding;           ///< utf-8, utf-16le, utf-16be, gb18030
+  std::string format;             ///< text or html
+  uint32_t length = 0;            ///< code points of the text
   bool looks_like_policy = false; ///< a policy title (隐私政策, Privacy Policy) occurs
   std::vector<std::pair<uint32_t, uint32_t>> sentences;
   std::vector<Mention> mentions;

@@ -202,8 +202,8 @@ Expected<PolicyText> decode_text(ByteView bytes, std::string_view name, Diagnost
   const std::string where(name);
   if (bytes.size() > kMaxPolicyBytes) {
     return make_error(Errc::kLimit,
-                      "policy file is " + std::to_string(bytes.size()) +
-                          " bytes; the limit is " + std::to_string(kMaxPolicyBytes),
+                      "policy file is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                          std::to_string(kMaxPolicyBytes),
                       where);
   }
   PolicyText doc;
@@ -213,8 +213,8 @@ Expected<PolicyText> decode_text(ByteView bytes, std::string_view name, Diagnost
   if (body.size() >= 3 && body[0] == 0xEF && body[1] == 0xBB && body[2] == 0xBF) {
     doc.bom = true;
     body = body.subspan(3);
-  } else if (body.size() >= 2 && ((body[0] == 0xFF && body[1] == 0xFE) ||
-                                  (body[0] == 0xFE && body[1] == 0xFF))) {
+  } else if (body.size() >= 2 &&
+             ((body[0] == 0xFF && body[1] == 0xFE) || (body[0] == 0xFE && body[1] == 0xFF))) {
     doc.bom = true;
     utf16 = true;
     le = body[0] == 0xFF;
@@ -262,15 +262,16 @@ Expected<PolicyText> decode_text(ByteView bytes, std::string_view name, Diagnost
                    first_bad);
     } else {
       size_t off = first_bad + (bytes.size() - body.size());
-      return make_error_at(Errc::kMalformed,
-                           "not a text file (invalid byte 0x" +
-                               [&] {
-                                 char b[4];
-                                 std::snprintf(b, sizeof b, "%02x", bytes[off]);
-                                 return std::string(b);
-                               }() +
-                               " is neither UTF-8 nor GB18030, and there is no UTF-16 BOM)",
-                           where, off);
+      return make_error_at(
+          Errc::kMalformed,
+          "not a text file (invalid byte 0x" +
+              [&] {
+                char b[4];
+                std::snprintf(b, sizeof b, "%02x", bytes[off]);
+                return std::string(b);
+              }() +
+              " is neither UTF-8 nor GB18030, and there is no UTF-16 BOM)",
+          where, off);
     }
   }
   if (doc.replaced > 0 && utf16) {
@@ -318,13 +319,13 @@ char32_t named_entity(std::string_view n) {
     char32_t cp;
   };
   static const E kEntities[] = {
-      {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
-      {"apos", '\''},    {"nbsp", 0xA0},    {"ensp", 0x2002},  {"emsp", 0x2003},
-      {"thinsp", 0x2009}, {"middot", 0xB7}, {"mdash", 0x2014}, {"ndash", 0x2013},
+      {"amp", '&'},       {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
+      {"apos", '\''},     {"nbsp", 0xA0},    {"ensp", 0x2002},  {"emsp", 0x2003},
+      {"thinsp", 0x2009}, {"middot", 0xB7},  {"mdash", 0x2014}, {"ndash", 0x2013},
       {"hellip", 0x2026}, {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"lsquo", 0x2018},
-      {"rsquo", 0x2019}, {"copy", 0xA9},    {"reg", 0xAE},     {"trade", 0x2122},
-      {"times", 0xD7},   {"yen", 0xA5},     {"bull", 0x2022},  {"laquo", 0xAB},
-      {"raquo", 0xBB},   {"sect", 0xA7},    {"deg", 0xB0},     {"zwj", 0x200D},
+      {"rsquo", 0x2019},  {"copy", 0xA9},    {"reg", 0xAE},     {"trade", 0x2122},
+      {"times", 0xD7},    {"yen", 0xA5},     {"bull", 0x2022},  {"laquo", 0xAB},
+      {"raquo", 0xBB},    {"sect", 0xA7},    {"deg", 0xB0},     {"zwj", 0x200D},
       {"zwnj", 0x200C},
   };
   for (const E& e : kEntities) {
@@ -336,11 +337,11 @@ char32_t named_entity(std::string_view n) {
 /// Block-level elements: their start and end tags separate lines.
 bool is_block_tag(std::string_view t) {
   static const char* kBlocks[] = {
-      "p",     "div",   "br",      "li",      "ul",     "ol",       "tr",     "table",
-      "h1",    "h2",    "h3",      "h4",      "h5",     "h6",       "section", "article",
-      "header", "footer", "title", "dt",      "dd",     "dl",       "blockquote", "pre",
-      "hr",    "nav",   "aside",   "main",    "form",   "caption",  "thead",  "tbody",
-      "tfoot", "figure", "figcaption", "address", "center", "details", "summary", "body"};
+      "p",      "div",    "br",         "li",      "ul",     "ol",      "tr",         "table",
+      "h1",     "h2",     "h3",         "h4",      "h5",     "h6",      "section",    "article",
+      "header", "footer", "title",      "dt",      "dd",     "dl",      "blockquote", "pre",
+      "hr",     "nav",    "aside",      "main",    "form",   "caption", "thead",      "tbody",
+      "tfoot",  "figure", "figcaption", "address", "center", "details", "summary",    "body"};
   for (const char* b : kBlocks) {
     if (t == b) return true;
   }
@@ -412,9 +413,8 @@ void reduce_html(PolicyText& doc) {
       size_t j = i + 1;
       bool closing = j < src.size() && src[j] == '/';
       if (closing) ++j;
-      bool tag = j < src.size() &&
-                 ((ascii_lower(src[j]) >= 'a' && ascii_lower(src[j]) <= 'z') ||
-                  (!closing && (src[j] == '!' || src[j] == '?')));
+      bool tag = j < src.size() && ((ascii_lower(src[j]) >= 'a' && ascii_lower(src[j]) <= 'z') ||
+                                    (!closing && (src[j] == '!' || src[j] == '?')));
       if (!tag) {
         emit(c, i);
         ++i;
@@ -473,9 +473,9 @@ void reduce_html(PolicyText& doc) {
         size_t digits = 0;
         while (j < src.size() && digits < 8) {
           char32_t d = ascii_lower(src[j]);
-          int dv = d >= '0' && d <= '9' ? static_cast<int>(d - '0')
+          int dv = d >= '0' && d <= '9'            ? static_cast<int>(d - '0')
                    : (hex && d >= 'a' && d <= 'f') ? static_cast<int>(d - 'a' + 10)
-                                                    : -1;
+                                                   : -1;
           if (dv < 0) break;
           v = v * (hex ? 16 : 10) + static_cast<uint32_t>(dv);
           ++digits, ++j;

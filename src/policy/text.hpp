@@ -29,11 +29,11 @@ enum class TextFormat { kPlain, kHtml };
 const char* to_string(TextFormat f);
 
 struct PolicyText {
-  std::u32string text;            ///< the text, one element per code point
+  std::u32string text; ///< the text, one element per code point
   Encoding encoding = Encoding::kUtf8;
   TextFormat format = TextFormat::kPlain;
-  bool bom = false;               ///< the file started with a byte-order mark (not in `text`)
-  size_t replaced = 0;            ///< invalid sequences replaced by U+FFFD
+  bool bom = false;    ///< the file started with a byte-order mark (not in `text`)
+  size_t replaced = 0; ///< invalid sequences replaced by U+FFFD
   /// HTML only: for each text position (and one past the end), the code-point offset in the
   /// decoded source it came from. Empty for plain text (positions are source positions).
   std::vector<uint32_t> source_map;

@@ -39,9 +39,10 @@ nlohmann::ordered_json policy_object(const policy::PolicyReport& r, const Policy
   j["length"] = r.length;
   j["looks_like_policy"] = r.looks_like_policy;
   if (r.last_updated) {
-    j["last_updated"] = Json{{"date", r.last_updated->date.empty() ? Json() : Json(r.last_updated->date)},
-                             {"label", span_json(r.last_updated->label)},
-                             {"written", span_json(r.last_updated->text)}};
+    j["last_updated"] =
+        Json{{"date", r.last_updated->date.empty() ? Json() : Json(r.last_updated->date)},
+             {"label", span_json(r.last_updated->label)},
+             {"written", span_json(r.last_updated->text)}};
   } else {
     j["last_updated"] = nullptr;
   }
@@ -92,8 +93,8 @@ nlohmann::ordered_json policy_object(const policy::PolicyReport& r, const Policy
   for (const auto& s : r.sdks) {
     Json matches = Json::array();
     for (const auto& m : s.matches) matches.push_back(span_json(m));
-    sdks.push_back(
-        Json{{"id", s.sdk}, {"name", s.name}, {"in_sdk_list", s.in_sdk_list}, {"matches", matches}});
+    sdks.push_back(Json{
+        {"id", s.sdk}, {"name", s.name}, {"in_sdk_list", s.in_sdk_list}, {"matches", matches}});
   }
   j["sdks"] = sdks;
   Json rights = Json::array();
@@ -122,7 +123,9 @@ std::string render_policy_json(const policy::PolicyReport& r, const PolicyInput&
   j["policy"] = policy_object(r, in, &text);
   Json d = Json::array();
   for (const auto& x : diags.items()) {
-    Json dj{{"severity", to_string(x.severity)}, {"code", x.code}, {"where", x.where},
+    Json dj{{"severity", to_string(x.severity)},
+            {"code", x.code},
+            {"where", x.where},
             {"message", x.message}};
     if (x.has_offset) dj["offset"] = x.offset;
     d.push_back(dj);
@@ -135,23 +138,23 @@ std::string render_policy_json(const policy::PolicyReport& r, const PolicyInput&
 std::string render_policy_text(const policy::PolicyReport& r, const PolicyInput& in,
                                const Diagnostics& diags) {
   std::ostringstream o;
-  o << in.file_name << ": " << r.format << ", " << r.encoding << ", " << r.length
-    << " characters" << (r.looks_like_policy ? "" : " (no privacy-policy title found)") << "\n";
+  o << in.file_name << ": " << r.format << ", " << r.encoding << ", " << r.length << " characters"
+    << (r.looks_like_policy ? "" : " (no privacy-policy title found)") << "\n";
   o << "last updated: "
-    << (r.last_updated ? (r.last_updated->date.empty() ? r.last_updated->text.text
-                                                       : r.last_updated->date)
-                       : std::string("not found"))
+    << (r.last_updated
+            ? (r.last_updated->date.empty() ? r.last_updated->text.text : r.last_updated->date)
+            : std::string("not found"))
     << "\n";
   std::map<std::string, std::pair<int, int>> by_type;
   for (const auto& m : r.mentions) {
     ++by_type[m.pi_type].first;
     by_type[m.pi_type].second += m.negated ? 1 : 0;
   }
-  o << "personal information mentioned (" << r.mentions.size() << " mentions, "
-    << by_type.size() << " types):\n";
+  o << "personal information mentioned (" << r.mentions.size() << " mentions, " << by_type.size()
+    << " types):\n";
   for (const auto& [type, c] : by_type) {
-    o << "  " << type << "  " << c.first << (c.second > 0 ? " (" + std::to_string(c.second) + " negated)" : "")
-      << "\n";
+    o << "  " << type << "  " << c.first
+      << (c.second > 0 ? " (" + std::to_string(c.second) + " negated)" : "") << "\n";
   }
   o << "negations: " << r.negations.size() << ", purposes: " << r.purposes.size()
     << ", conditions: " << r.conditions.size() << ", sharing statements: " << r.sharing.size()
