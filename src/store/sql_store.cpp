@@ -1,8 +1,7 @@
-// The SQLite implementation of Store (see store.hpp): one connection per Store, guarded by a
-// mutex; WAL journal, foreign keys on, a busy timeout, and every write in a BEGIN IMMEDIATE
-// transaction so that concurrent writers (threads with their own Store, or processes) queue
-// on the database lock instead of failing half-way.
-#include <sqlite3.h>
+// The Store (store.hpp) written once in SQL over a `Db` connection (db.hpp): the same code
+// runs on SQLite and on PostgreSQL. One connection per Store, guarded by a mutex; every write
+// is one transaction (Db::begin: BEGIN IMMEDIATE on SQLite), so concurrent writers (threads
+// with their own Store, or processes) queue on the database lock instead of failing half-way.
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -11,74 +10,19 @@
 #include <mutex>
 
 #include "store/blob_store.hpp"
+#include "store/db.hpp"
 #include "store/schema.hpp"
 #include "store/store.hpp"
 
 namespace appaudit::store {
 namespace {
 
-constexpr int kBusyTimeoutMs = 10'000;
-
-/// A prepared statement; binds with 1-based indices, reads with 0-based columns.
-class Stmt {
- public:
-  Stmt(sqlite3* db, std::string_view sql) {
-    rc_ = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &st_, nullptr);
-  }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  ~Stmt() { sqlite3_finalize(st_); }
-
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(st_, i, v);
-    return *this;
-  }
-  Stmt& bind(int i, std::string_view v) {
-    sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, const std::optional<int64_t>& v) {
-    if (v) return bind(i, *v);
-    sqlite3_bind_null(st_, i);
-    return *this;
-  }
-  /// Empty text is stored as NULL (optional text columns).
-  Stmt& bind_text_or_null(int i, std::string_view v) {
-    if (!v.empty()) return bind(i, v);
-    sqlite3_bind_null(st_, i);
-    return *this;
-  }
-  /// SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() {
-    rc_ = sqlite3_step(st_);
-    return rc_;
-  }
-  int rc() const { return rc_; }
-  int64_t i64(int c) const { return sqlite3_column_int64(st_, c); }
-  bool null(int c) const { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
-  std::optional<int64_t> opt(int c) const {
-    if (null(c)) return std::nullopt;
-    return i64(c);
-  }
-  std::string text(int c) const {
-    const auto* p = sqlite3_column_text(st_, c);
-    if (p == nullptr) return {};
-    return std::string(reinterpret_cast<const char*>(p),
-                       static_cast<size_t>(sqlite3_column_bytes(st_, c)));
-  }
-
- private:
-  sqlite3_stmt* st_ = nullptr;
-  int rc_ = SQLITE_OK;
-};
-
 constexpr const char* kUserColumns =
     "u.id, u.name, u.role, u.enterprise_id, e.name, u.distributor_id, d.name, u.created_at "
     "FROM users u LEFT JOIN enterprises e ON e.id = u.enterprise_id "
     "LEFT JOIN distributors d ON d.id = u.distributor_id ";
 
-User read_user(const Stmt& s) {
+User read_user(const Row& s) {
   User u;
   u.id = s.i64(0);
   u.name = s.text(1);
@@ -96,7 +40,7 @@ constexpr const char* kScanColumns =
     "s.lease_until, s.created_at, s.started_at, s.finished_at "
     "FROM scans s JOIN submissions b ON b.id = s.submission_id ";
 
-Scan read_scan(const Stmt& s) {
+Scan read_scan(const Row& s) {
   Scan r;
   r.id = s.i64(0);
   r.submission_id = s.i64(1);
@@ -113,18 +57,11 @@ Scan read_scan(const Stmt& s) {
   return r;
 }
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteStore() override { sqlite3_close_v2(db_); }
+  explicit SqlStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
-  Status init() {
-    // The first statements read the file header: a non-database fails here, clearly.
-    if (Status s = exec("PRAGMA journal_mode=WAL"); !s) return s;
-    if (Status s = exec("PRAGMA foreign_keys=ON"); !s) return s;
-    if (Status s = exec("PRAGMA synchronous=FULL"); !s) return s;
-    return migrate();
-  }
+  Status init() { return migrate(); }
 
   Expected<NewUser> add_user(std::string_view name, Role role,
                              std::string_view organisation) override {
@@ -136,12 +73,12 @@ class SqliteStore final : public Store {
                                               " must name its " + to_string(role));
     }
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     {
-      Stmt s(db_, "SELECT 1 FROM users WHERE name = ?");
-      s.bind(1, name);
-      if (s.step() == SQLITE_ROW) {
+      auto r = q("SELECT 1 FROM users WHERE name = ?", {name});
+      if (!r) return wrap(r.error(), "cannot look up the user");
+      if (!r->empty()) {
         return make_error(Errc::kMalformed, "a user named '" + std::string(name) + "' exists");
       }
     }
@@ -159,14 +96,12 @@ class SqliteStore final : public Store {
     out.token = random_hex(32); // 256 bits: a hash suffices, no KDF needed
     if (out.token.empty()) return make_error(Errc::kIo, "no randomness for a token");
     const int64_t now = now_ms();
-    Stmt s(db_,
-           "INSERT INTO users (name, role, enterprise_id, distributor_id, token_hash, created_at) "
-           "VALUES (?, ?, ?, ?, ?, ?) RETURNING id");
-    s.bind(1, name).bind(2, to_string(role)).bind(3, enterprise_id).bind(4, distributor_id);
-    s.bind(5, sha256_hex(out.token)).bind(6, now);
-    if (s.step() != SQLITE_ROW) return db_error("cannot add the user");
-    const int64_t id = s.i64(0);
-    if (s.step() != SQLITE_DONE) return db_error("cannot add the user");
+    auto r =
+        q("INSERT INTO users (name, role, enterprise_id, distributor_id, token_hash, "
+          "created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+          {name, to_string(role), enterprise_id, distributor_id, sha256_hex(out.token), now});
+    if (!r || r->empty()) return fail(r, "cannot add the user");
+    const int64_t id = r->first().i64(0);
     AuditEntry a;
     a.actor = "cli";
     a.action = "user.add";
@@ -207,36 +142,36 @@ class SqliteStore final : public Store {
                                        std::optional<int64_t> enterprise_id) override {
     if (package.empty()) return make_error(Errc::kMalformed, "an app needs a package name");
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     const int64_t now = now_ms();
     int64_t app_id = 0;
     {
-      Stmt s(db_, "SELECT id FROM apps WHERE package = ?");
-      s.bind(1, package);
-      if (s.step() == SQLITE_ROW) app_id = s.i64(0);
+      auto r = q("SELECT id FROM apps WHERE package = ?", {package});
+      if (!r) return wrap(r.error(), "cannot look up the app");
+      if (!r->empty()) app_id = r->first().i64(0);
     }
     if (app_id == 0) {
-      Stmt s(db_,
-             "INSERT INTO apps (package, enterprise_id, created_at) VALUES (?, ?, ?) "
-             "RETURNING id");
-      s.bind(1, package).bind(2, enterprise_id).bind(3, now);
-      if (s.step() != SQLITE_ROW) return db_error("cannot record the app");
-      app_id = s.i64(0);
+      auto r =
+          q("INSERT INTO apps (package, enterprise_id, created_at) VALUES (?, ?, ?) "
+            "RETURNING id",
+            {package, enterprise_id, now});
+      if (!r || r->empty()) return fail(r, "cannot record the app");
+      app_id = r->first().i64(0);
     }
     int64_t version_id = 0;
     {
-      Stmt s(db_, "SELECT id FROM app_versions WHERE app_id = ? AND sha256 = ?");
-      s.bind(1, app_id).bind(2, sha256);
-      if (s.step() == SQLITE_ROW) version_id = s.i64(0);
+      auto r = q("SELECT id FROM app_versions WHERE app_id = ? AND sha256 = ?", {app_id, sha256});
+      if (!r) return wrap(r.error(), "cannot look up the app version");
+      if (!r->empty()) version_id = r->first().i64(0);
     }
     if (version_id == 0) {
-      Stmt s(db_,
-             "INSERT INTO app_versions (app_id, version_code, version_name, sha256, created_at) "
-             "VALUES (?, ?, ?, ?, ?) RETURNING id");
-      s.bind(1, app_id).bind(2, version_code).bind(3, version_name).bind(4, sha256).bind(5, now);
-      if (s.step() != SQLITE_ROW) return db_error("cannot record the app version");
-      version_id = s.i64(0);
+      auto r =
+          q("INSERT INTO app_versions (app_id, version_code, version_name, sha256, "
+            "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            {app_id, version_code, version_name, sha256, now});
+      if (!r || r->empty()) return fail(r, "cannot record the app version");
+      version_id = r->first().i64(0);
     }
     if (Status st = tx.commit(); !st) return st.error();
     return version_id;
@@ -250,17 +185,17 @@ class SqliteStore final : public Store {
     }
     if (size < 0) return make_error(Errc::kMalformed, "negative size");
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     if (!recheck) {
       // The newest scan of these bytes that did not fail: queued, running or done.
-      Stmt s(db_,
-             "SELECT s.submission_id, s.id FROM scans s JOIN submissions b "
-             "ON b.id = s.submission_id WHERE b.sha256 = ? AND s.status <> 'failed' "
-             "ORDER BY s.id DESC LIMIT 1");
-      s.bind(1, sha256);
-      if (s.step() == SQLITE_ROW) return SubmitResult{s.i64(0), s.i64(1), true};
-      if (s.rc() != SQLITE_DONE) return db_error("cannot look up earlier scans");
+      auto r =
+          q("SELECT s.submission_id, s.id FROM scans s JOIN submissions b "
+            "ON b.id = s.submission_id WHERE b.sha256 = ? AND s.status <> 'failed' "
+            "ORDER BY s.id DESC LIMIT 1",
+            {sha256});
+      if (!r) return wrap(r.error(), "cannot look up earlier scans");
+      if (!r->empty()) return SubmitResult{r->first().i64(0), r->first().i64(1), true};
     }
     std::optional<int64_t> enterprise_id = metadata.enterprise_id;
     if (!enterprise_id && user && user->role == Role::kEnterprise) {
@@ -269,23 +204,22 @@ class SqliteStore final : public Store {
     const int64_t now = now_ms();
     SubmitResult out;
     {
-      Stmt s(db_,
-             "INSERT INTO submissions (sha256, size, app_type, source_channel, enterprise_id, "
-             "submitted_by, recheck, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-      s.bind(1, sha256).bind(2, size).bind_text_or_null(3, metadata.app_type);
-      s.bind_text_or_null(4, metadata.source_channel).bind(5, enterprise_id);
-      s.bind(6, user ? std::optional<int64_t>(user->id) : std::nullopt);
-      s.bind(7, int64_t{recheck ? 1 : 0}).bind(8, now);
-      if (s.step() != SQLITE_ROW) return db_error("cannot record the submission");
-      out.submission_id = s.i64(0);
+      auto r =
+          q("INSERT INTO submissions (sha256, size, app_type, source_channel, enterprise_id, "
+            "submitted_by, recheck, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            {sha256, size, Value::text_or_null(metadata.app_type),
+             Value::text_or_null(metadata.source_channel), enterprise_id,
+             user ? std::optional<int64_t>(user->id) : std::nullopt, Value::flag(recheck), now});
+      if (!r || r->empty()) return fail(r, "cannot record the submission");
+      out.submission_id = r->first().i64(0);
     }
     {
-      Stmt s(db_,
-             "INSERT INTO scans (submission_id, status, created_at) VALUES (?, 'queued', ?) "
-             "RETURNING id");
-      s.bind(1, out.submission_id).bind(2, now);
-      if (s.step() != SQLITE_ROW) return db_error("cannot queue the scan");
-      out.scan_id = s.i64(0);
+      auto r =
+          q("INSERT INTO scans (submission_id, status, created_at) VALUES (?, 'queued', ?) "
+            "RETURNING id",
+            {out.submission_id, now});
+      if (!r || r->empty()) return fail(r, "cannot queue the scan");
+      out.scan_id = r->first().i64(0);
     }
     AuditEntry a;
     a.user_id = user ? std::optional<int64_t>(user->id) : std::nullopt;
@@ -300,59 +234,56 @@ class SqliteStore final : public Store {
 
   Expected<std::optional<Scan>> scan(int64_t id) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, std::string("SELECT ") + kScanColumns + "WHERE s.id = ?");
-    s.bind(1, id);
-    const int rc = s.step();
-    if (rc == SQLITE_ROW) return std::optional<Scan>(read_scan(s));
-    if (rc == SQLITE_DONE) return std::optional<Scan>{};
-    return db_error("cannot read scan " + std::to_string(id));
+    auto r = q(std::string("SELECT ") + kScanColumns + "WHERE s.id = ?", {id});
+    if (!r) return wrap(r.error(), "cannot read scan " + std::to_string(id));
+    if (r->empty()) return std::optional<Scan>{};
+    return std::optional<Scan>(read_scan(r->first()));
   }
 
   Expected<std::optional<Submission>> submission(int64_t id) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_,
-           "SELECT id, sha256, size, app_type, source_channel, enterprise_id, submitted_by, "
-           "recheck, created_at FROM submissions WHERE id = ?");
-    s.bind(1, id);
-    const int rc = s.step();
-    if (rc == SQLITE_DONE) return std::optional<Submission>{};
-    if (rc != SQLITE_ROW) return db_error("cannot read submission " + std::to_string(id));
-    Submission r;
-    r.id = s.i64(0);
-    r.sha256 = s.text(1);
-    r.size = s.i64(2);
-    r.app_type = s.text(3);
-    r.source_channel = s.text(4);
-    r.enterprise_id = s.opt(5);
-    r.submitted_by = s.opt(6);
-    r.recheck = s.i64(7) != 0;
-    r.created_at = s.i64(8);
-    return std::optional<Submission>(std::move(r));
+    auto r =
+        q("SELECT id, sha256, size, app_type, source_channel, enterprise_id, submitted_by, "
+          "recheck, created_at FROM submissions WHERE id = ?",
+          {id});
+    if (!r) return wrap(r.error(), "cannot read submission " + std::to_string(id));
+    if (r->empty()) return std::optional<Submission>{};
+    const Row& s = r->first();
+    Submission out;
+    out.id = s.i64(0);
+    out.sha256 = s.text(1);
+    out.size = s.i64(2);
+    out.app_type = s.text(3);
+    out.source_channel = s.text(4);
+    out.enterprise_id = s.opt(5);
+    out.submitted_by = s.opt(6);
+    out.recheck = s.i64(7) != 0;
+    out.created_at = s.i64(8);
+    return std::optional<Submission>(std::move(out));
   }
 
   Expected<std::vector<int64_t>> count_scans_by_status() override {
     std::lock_guard lock(mu_);
     std::vector<int64_t> out(4, 0);
-    Stmt s(db_, "SELECT status, COUNT(*) FROM scans GROUP BY status");
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      if (auto st = parse_scan_status(s.text(0))) out[static_cast<size_t>(*st)] = s.i64(1);
+    auto r = q("SELECT status, COUNT(*) FROM scans GROUP BY status");
+    if (!r) return wrap(r.error(), "cannot count scans");
+    for (const Row& row : r->rows) {
+      if (auto st = parse_scan_status(row.text(0))) out[static_cast<size_t>(*st)] = row.i64(1);
     }
-    if (rc != SQLITE_DONE) return db_error("cannot count scans");
     return out;
   }
 
   Status add_findings(int64_t scan_id, const std::vector<FindingRecord>& findings) override {
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     for (const auto& f : findings) {
-      Stmt s(db_,
-             "INSERT INTO findings (scan_id, rule, category, severity, party, json) "
-             "VALUES (?, ?, ?, ?, ?, ?)");
-      s.bind(1, scan_id).bind(2, f.rule).bind_text_or_null(3, f.category);
-      s.bind_text_or_null(4, f.severity).bind_text_or_null(5, f.party).bind(6, f.json);
-      if (s.step() != SQLITE_DONE) return db_error("cannot store the findings");
+      auto r =
+          q("INSERT INTO findings (scan_id, rule, category, severity, party, json) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            {scan_id, f.rule, Value::text_or_null(f.category), Value::text_or_null(f.severity),
+             Value::text_or_null(f.party), f.json});
+      if (!r) return wrap(r.error(), "cannot store the findings");
     }
     return tx.commit();
   }
@@ -360,12 +291,13 @@ class SqliteStore final : public Store {
   Expected<std::vector<FindingRecord>> findings(int64_t scan_id) override {
     std::lock_guard lock(mu_);
     std::vector<FindingRecord> out;
-    Stmt s(db_,
-           "SELECT id, scan_id, rule, category, severity, party, json, review_state, "
-           "reviewed_by, review_reason, reviewed_at FROM findings WHERE scan_id = ? ORDER BY id");
-    s.bind(1, scan_id);
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
+    auto r =
+        q("SELECT id, scan_id, rule, category, severity, party, json, review_state, "
+          "reviewed_by, review_reason, reviewed_at FROM findings WHERE scan_id = ? "
+          "ORDER BY id",
+          {scan_id});
+    if (!r) return wrap(r.error(), "cannot read the findings");
+    for (const Row& s : r->rows) {
       FindingRecord f;
       f.id = s.i64(0);
       f.scan_id = s.i64(1);
@@ -380,7 +312,6 @@ class SqliteStore final : public Store {
       f.reviewed_at = s.opt(10);
       out.push_back(std::move(f));
     }
-    if (rc != SQLITE_DONE) return db_error("cannot read the findings");
     return out;
   }
 
@@ -392,15 +323,15 @@ class SqliteStore final : public Store {
     }
     if (reason.empty()) return make_error(Errc::kMalformed, "a review needs a reason");
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     const int64_t now = now_ms();
-    Stmt s(db_,
-           "UPDATE findings SET review_state = ?, reviewed_by = ?, review_reason = ?, "
-           "reviewed_at = ? WHERE id = ?");
-    s.bind(1, state).bind(2, reviewer.id).bind(3, reason).bind(4, now).bind(5, finding_id);
-    if (s.step() != SQLITE_DONE) return db_error("cannot review the finding");
-    if (sqlite3_changes(db_) != 1) {
+    auto r =
+        q("UPDATE findings SET review_state = ?, reviewed_by = ?, review_reason = ?, "
+          "reviewed_at = ? WHERE id = ?",
+          {state, reviewer.id, reason, now, finding_id});
+    if (!r) return wrap(r.error(), "cannot review the finding");
+    if (r->changes != 1) {
       return make_error(Errc::kNotFound, "no finding " + std::to_string(finding_id));
     }
     AuditEntry a;
@@ -416,7 +347,7 @@ class SqliteStore final : public Store {
 
   Status record_audit(const AuditEntry& entry) override {
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     if (Status st = insert_audit(entry); !st) return st;
     return tx.commit();
@@ -425,12 +356,12 @@ class SqliteStore final : public Store {
   Expected<std::vector<AuditEntry>> audit_log(int limit) override {
     std::lock_guard lock(mu_);
     std::vector<AuditEntry> out;
-    Stmt s(db_,
-           "SELECT id, at, user_id, actor, action, object, detail FROM audit_log "
-           "ORDER BY id DESC LIMIT ?");
-    s.bind(1, int64_t{limit});
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
+    auto r =
+        q("SELECT id, at, user_id, actor, action, object, detail FROM audit_log "
+          "ORDER BY id DESC LIMIT ?",
+          {int64_t{limit}});
+    if (!r) return wrap(r.error(), "cannot read the audit log");
+    for (const Row& s : r->rows) {
       AuditEntry a;
       a.id = s.i64(0);
       a.at = s.i64(1);
@@ -441,14 +372,13 @@ class SqliteStore final : public Store {
       a.detail = s.text(6);
       out.push_back(std::move(a));
     }
-    if (rc != SQLITE_DONE) return db_error("cannot read the audit log");
     return out;
   }
 
   Expected<std::optional<ClaimedScan>> claim_scan(std::string_view worker, int64_t now,
                                                   int64_t lease_ms, int max_attempts) override {
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     if (auto n = expire_locked(now, max_attempts); !n) return n.error();
     // One statement picks and takes the oldest queued scan. Under SQLite the write lock of
@@ -460,28 +390,25 @@ class SqliteStore final : public Store {
             "attempts = attempts + 1, started_at = COALESCE(started_at, ?) "
             "WHERE status = 'queued' AND id = (SELECT id FROM scans WHERE status = 'queued' "
             "ORDER BY id LIMIT 1") +
-        sqlite_dialect().claim_lock + ") RETURNING id, submission_id, attempts, lease_until";
+        db_->dialect().claim_lock + ") RETURNING id, submission_id, attempts, lease_until";
     ClaimedScan c;
     {
-      Stmt s(db_, sql);
-      s.bind(1, worker).bind(2, now + lease_ms).bind(3, now);
-      const int rc = s.step();
-      if (rc == SQLITE_DONE) {
+      auto r = q(sql, {worker, now + lease_ms, now});
+      if (!r) return wrap(r.error(), "cannot claim a scan");
+      if (r->empty()) {
         if (Status st = tx.commit(); !st) return st.error();
         return std::optional<ClaimedScan>{};
       }
-      if (rc != SQLITE_ROW) return db_error("cannot claim a scan");
+      const Row& s = r->first();
       c.scan_id = s.i64(0);
       c.submission_id = s.i64(1);
       c.attempt = static_cast<int>(s.i64(2));
       c.lease_until = s.i64(3);
-      if (s.step() != SQLITE_DONE) return db_error("cannot claim a scan");
     }
     {
-      Stmt s(db_, "SELECT sha256 FROM submissions WHERE id = ?");
-      s.bind(1, c.submission_id);
-      if (s.step() != SQLITE_ROW) return db_error("claimed scan has no submission");
-      c.sha256 = s.text(0);
+      auto r = q("SELECT sha256 FROM submissions WHERE id = ?", {c.submission_id});
+      if (!r || r->empty()) return fail(r, "claimed scan has no submission");
+      c.sha256 = r->first().text(0);
     }
     if (Status st = tx.commit(); !st) return st.error();
     return std::optional<ClaimedScan>(std::move(c));
@@ -489,14 +416,14 @@ class SqliteStore final : public Store {
 
   Status extend_lease(int64_t scan_id, int attempt, int64_t lease_until) override {
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
-    Stmt s(db_,
-           "UPDATE scans SET lease_until = ? WHERE id = ? AND status = 'running' AND "
-           "attempts = ?");
-    s.bind(1, lease_until).bind(2, scan_id).bind(3, int64_t{attempt});
-    if (s.step() != SQLITE_DONE) return db_error("cannot extend the lease");
-    if (sqlite3_changes(db_) != 1) return lease_lost(scan_id, attempt);
+    auto r =
+        q("UPDATE scans SET lease_until = ? WHERE id = ? AND status = 'running' AND "
+          "attempts = ?",
+          {lease_until, scan_id, int64_t{attempt}});
+    if (!r) return wrap(r.error(), "cannot extend the lease");
+    if (r->changes != 1) return lease_lost(scan_id, attempt);
     return tx.commit();
   }
 
@@ -506,22 +433,21 @@ class SqliteStore final : public Store {
       return make_error(Errc::kMalformed, "a scan finishes as done or failed");
     }
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     const bool done = status == ScanStatus::kDone;
-    Stmt s(db_, std::string("UPDATE scans SET status = ?, ") + (done ? "report_json" : "error") +
-                    " = ?, finished_at = ?, lease_until = NULL "
-                    "WHERE id = ? AND status = 'running' AND attempts = ?");
-    s.bind(1, to_string(status)).bind(2, text).bind(3, now).bind(4, scan_id);
-    s.bind(5, int64_t{attempt});
-    if (s.step() != SQLITE_DONE) return db_error("cannot record the scan result");
-    if (sqlite3_changes(db_) != 1) return lease_lost(scan_id, attempt);
+    auto r = q(std::string("UPDATE scans SET status = ?, ") + (done ? "report_json" : "error") +
+                   " = ?, finished_at = ?, lease_until = NULL "
+                   "WHERE id = ? AND status = 'running' AND attempts = ?",
+               {to_string(status), text, now, scan_id, int64_t{attempt}});
+    if (!r) return wrap(r.error(), "cannot record the scan result");
+    if (r->changes != 1) return lease_lost(scan_id, attempt);
     return tx.commit();
   }
 
   Expected<int64_t> requeue_expired(int64_t now, int max_attempts) override {
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     auto n = expire_locked(now, max_attempts);
     if (!n) return n.error();
@@ -531,34 +457,32 @@ class SqliteStore final : public Store {
 
   Status requeue_scan(int64_t scan_id) override {
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
-    Stmt s(db_, "SELECT status FROM scans WHERE id = ?");
-    s.bind(1, scan_id);
-    if (s.step() != SQLITE_ROW) {
-      return make_error(Errc::kNotFound, "no scan " + std::to_string(scan_id));
-    }
-    const std::string status = s.text(0);
+    auto r = q("SELECT status FROM scans WHERE id = ?", {scan_id});
+    if (!r) return wrap(r.error(), "cannot read the scan");
+    if (r->empty()) return make_error(Errc::kNotFound, "no scan " + std::to_string(scan_id));
+    const std::string status = r->first().text(0);
     if (status == "running") {
       return make_error(Errc::kMalformed,
                         "scan " + std::to_string(scan_id) + " is running; it cannot be queued");
     }
     if (status != "queued") {
-      Stmt u(db_,
-             "UPDATE scans SET status = 'queued', error = NULL, report_json = NULL, "
-             "worker = NULL, lease_until = NULL, finished_at = NULL WHERE id = ?");
-      u.bind(1, scan_id);
-      if (u.step() != SQLITE_DONE) return db_error("cannot queue the scan");
+      auto u =
+          q("UPDATE scans SET status = 'queued', error = NULL, report_json = NULL, "
+            "worker = NULL, lease_until = NULL, finished_at = NULL WHERE id = ?",
+            {scan_id});
+      if (!u) return wrap(u.error(), "cannot queue the scan");
     }
     return tx.commit();
   }
 
  private:
-  /// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
+  /// A write transaction; rolls back unless committed.
   class Tx {
    public:
-    explicit Tx(SqliteStore* s) : s_(s) {
-      Status st = s_->exec("BEGIN IMMEDIATE");
+    explicit Tx(Db& db) : db_(db) {
+      Status st = db_.begin();
       if (st) {
         open_ = true;
       } else {
@@ -568,31 +492,37 @@ class SqliteStore final : public Store {
     Tx(const Tx&) = delete;
     Tx& operator=(const Tx&) = delete;
     ~Tx() {
-      if (open_) sqlite3_exec(s_->db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (open_) db_.rollback();
     }
     bool ok() const { return open_; }
     const Error& error() const { return error_; }
     Status commit() {
-      Status st = s_->exec("COMMIT");
+      Status st = db_.commit();
       if (st) open_ = false;
       return st;
     }
 
    private:
-    SqliteStore* s_;
+    Db& db_;
     bool open_ = false;
     Error error_;
   };
 
-  Error db_error(const std::string& what) const {
-    const int code = sqlite3_extended_errcode(db_);
-    const int primary = code & 0xff;
-    if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
-      return make_error(Errc::kMalformed,
-                        "not a usable appaudit database: " + std::string(sqlite3_errmsg(db_)),
-                        path_);
-    }
-    return make_error(Errc::kIo, what + ": " + sqlite3_errmsg(db_), path_);
+  Expected<Result> q(std::string_view sql, const std::vector<Value>& params = {}) {
+    return db_->query(sql, params);
+  }
+
+  /// The database's error, prefixed with what was being done (a damaged database keeps its
+  /// own "not a usable appaudit database" message).
+  static Error wrap(const Error& e, const std::string& what) {
+    Error out = e;
+    if (e.code != Errc::kMalformed) out.message = what + ": " + e.message;
+    return out;
+  }
+  /// An error for a query that failed or unexpectedly returned no row.
+  Error fail(const Expected<Result>& r, const std::string& what) const {
+    if (!r) return wrap(r.error(), what);
+    return make_error(Errc::kIo, what + ": no row returned", db_->where());
   }
 
   Error lease_lost(int64_t scan_id, int attempt) const {
@@ -602,62 +532,47 @@ class SqliteStore final : public Store {
                                            "was requeued or finished by another attempt)");
   }
 
-  Status exec(const std::string& sql) {
-    char* msg = nullptr;
-    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &msg);
-    if (rc == SQLITE_OK) return {};
-    std::string text = msg ? msg : sqlite3_errstr(rc);
-    sqlite3_free(msg);
-    const int primary = rc & 0xff;
-    if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
-      return make_error(Errc::kMalformed, "not a usable appaudit database: " + text, path_);
-    }
-    return make_error(Errc::kIo, text, path_);
-  }
-
   Status migrate() {
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
-    if (Status s = exec(migrations_table_sql()); !s) return s;
+    if (Status s = db_->exec(migrations_table_sql()); !s) return s;
     int64_t current = 0;
     {
-      Stmt s(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-      if (s.step() != SQLITE_ROW) return db_error("cannot read schema_migrations");
-      current = s.i64(0);
+      auto r = q("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      if (!r || r->empty()) return fail(r, "cannot read schema_migrations");
+      current = r->first().i64(0);
     }
-    const auto all = migrations(sqlite_dialect());
+    const auto all = migrations(db_->dialect());
     const int64_t latest = all.empty() ? 0 : all.back().version;
     if (current > latest) {
       return make_error(Errc::kUnsupported,
                         "database schema version " + std::to_string(current) +
                             " is newer than this appaudit knows (" + std::to_string(latest) +
                             "); use a newer appaudit",
-                        path_);
+                        db_->where());
     }
     for (const auto& m : all) {
       if (m.version <= current) continue;
-      if (Status s = exec(m.sql); !s) {
+      if (Status s = db_->exec(m.sql); !s) {
         return make_error(Errc::kIo,
                           "migration " + std::to_string(m.version) + " (" + m.name +
                               ") failed: " + s.error().message,
-                          path_);
+                          db_->where());
       }
-      Stmt s(db_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
-      s.bind(1, int64_t{m.version}).bind(2, m.name).bind(3, now_ms());
-      if (s.step() != SQLITE_DONE) return db_error("cannot record migration");
+      auto r = q("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                 {int64_t{m.version}, m.name, now_ms()});
+      if (!r) return wrap(r.error(), "cannot record migration");
     }
     return tx.commit();
   }
 
   Expected<std::optional<User>> user_where(const char* where, std::string_view value) {
     std::lock_guard lock(mu_);
-    Stmt s(db_, std::string("SELECT ") + kUserColumns + "WHERE " + where);
-    s.bind(1, value);
-    const int rc = s.step();
-    if (rc == SQLITE_ROW) return std::optional<User>(read_user(s));
-    if (rc == SQLITE_DONE) return std::optional<User>{};
-    return db_error("cannot look up the user");
+    auto r = q(std::string("SELECT ") + kUserColumns + "WHERE " + where, {value});
+    if (!r) return wrap(r.error(), "cannot look up the user");
+    if (r->empty()) return std::optional<User>{};
+    return std::optional<User>(read_user(r->first()));
   }
 
   /// Inside a transaction: id of the organisation called `name` in `table`, created when new.
@@ -666,20 +581,20 @@ class SqliteStore final : public Store {
       return make_error(Errc::kMalformed, "an organisation name must have 1 to 200 characters");
     }
     {
-      Stmt s(db_, std::string("SELECT id FROM ") + table + " WHERE name = ?");
-      s.bind(1, name);
-      if (s.step() == SQLITE_ROW) return s.i64(0);
+      auto r = q(std::string("SELECT id FROM ") + table + " WHERE name = ?", {name});
+      if (!r) return wrap(r.error(), std::string("cannot read ") + table);
+      if (!r->empty()) return r->first().i64(0);
     }
-    Stmt s(db_,
-           std::string("INSERT INTO ") + table + " (name, created_at) VALUES (?, ?) RETURNING id");
-    s.bind(1, name).bind(2, now_ms());
-    if (s.step() != SQLITE_ROW) return db_error(std::string("cannot add to ") + table);
-    return s.i64(0);
+    auto r =
+        q(std::string("INSERT INTO ") + table + " (name, created_at) VALUES (?, ?) RETURNING id",
+          {name, now_ms()});
+    if (!r || r->empty()) return fail(r, std::string("cannot add to ") + table);
+    return r->first().i64(0);
   }
 
   Expected<int64_t> ensure_org_tx(const char* table, std::string_view name) {
     std::lock_guard lock(mu_);
-    Tx tx(this);
+    Tx tx(*db_);
     if (!tx.ok()) return tx.error();
     auto id = ensure_org(table, name);
     if (!id) return id;
@@ -688,12 +603,12 @@ class SqliteStore final : public Store {
   }
 
   Status insert_audit(const AuditEntry& a) {
-    Stmt s(db_,
-           "INSERT INTO audit_log (at, user_id, actor, action, object, detail) "
-           "VALUES (?, ?, ?, ?, ?, ?)");
-    s.bind(1, a.at != 0 ? a.at : now_ms()).bind(2, a.user_id).bind(3, a.actor);
-    s.bind(4, a.action).bind(5, a.object).bind_text_or_null(6, a.detail);
-    if (s.step() != SQLITE_DONE) return db_error("cannot write the audit log");
+    auto r =
+        q("INSERT INTO audit_log (at, user_id, actor, action, object, detail) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          {a.at != 0 ? a.at : now_ms(), a.user_id, a.actor, a.action, a.object,
+           Value::text_or_null(a.detail)});
+    if (!r) return wrap(r.error(), "cannot write the audit log");
     return {};
   }
 
@@ -702,25 +617,24 @@ class SqliteStore final : public Store {
   Expected<int64_t> expire_locked(int64_t now, int max_attempts) {
     int64_t moved = 0;
     {
-      Stmt s(db_,
-             "UPDATE scans SET status = 'failed', finished_at = ?, lease_until = NULL, "
-             "error = 'the worker was lost ' || attempts || ' times (lease expired); giving up' "
-             "WHERE status = 'running' AND lease_until < ? AND attempts >= ?");
-      s.bind(1, now).bind(2, now).bind(3, int64_t{max_attempts});
-      if (s.step() != SQLITE_DONE) return db_error("cannot expire leases");
-      moved += sqlite3_changes(db_);
+      auto r =
+          q("UPDATE scans SET status = 'failed', finished_at = ?, lease_until = NULL, "
+            "error = 'the worker was lost ' || attempts || ' times (lease expired); "
+            "giving up' WHERE status = 'running' AND lease_until < ? AND attempts >= ?",
+            {now, now, int64_t{max_attempts}});
+      if (!r) return wrap(r.error(), "cannot expire leases");
+      moved += r->changes;
     }
-    Stmt s(db_,
-           "UPDATE scans SET status = 'queued', worker = NULL, lease_until = NULL "
-           "WHERE status = 'running' AND lease_until < ?");
-    s.bind(1, now);
-    if (s.step() != SQLITE_DONE) return db_error("cannot expire leases");
-    moved += sqlite3_changes(db_);
+    auto r =
+        q("UPDATE scans SET status = 'queued', worker = NULL, lease_until = NULL "
+          "WHERE status = 'running' AND lease_until < ?",
+          {now});
+    if (!r) return wrap(r.error(), "cannot expire leases");
+    moved += r->changes;
     return moved;
   }
 
-  sqlite3* db_;
-  std::string path_;
+  std::unique_ptr<Db> db_;
   std::mutex mu_;
 };
 
@@ -765,19 +679,9 @@ Expected<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir) 
     return make_error(
         Errc::kIo, std::string("cannot create the data folder: ") + std::strerror(errno), data_dir);
   }
-  const std::string path = sqlite_path(data_dir);
-  sqlite3* db = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close_v2(db);
-    return make_error(Errc::kIo, "cannot open the database: " + msg, path);
-  }
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  sqlite3_extended_result_codes(db, 1);
-  auto store = std::make_unique<SqliteStore>(db, path);
+  auto db = open_sqlite_db(sqlite_path(data_dir));
+  if (!db) return db.error();
+  auto store = std::make_unique<SqlStore>(std::move(*db));
   if (Status st = store->init(); !st) return st.error();
   return std::unique_ptr<Store>(std::move(store));
 }
