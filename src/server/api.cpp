@@ -369,17 +369,34 @@ void Api::submit(const httplib::Request& req, httplib::Response& res,
                "(Content-Type: application/vnd.android.package-archive)");
     return;
   }
+  // An upload over the limit is answered 413. The rest of its body is read and dropped (up to
+  // kDrain more bytes) so that the client gets the answer on a clean connection instead of a
+  // reset; a body announced far beyond that is refused before reading any of it.
+  constexpr uint64_t kDrain = 64ull << 20;
+  const std::string too_big =
+      "the upload is larger than the limit of " + std::to_string(max_upload_ >> 20) + " MiB";
+  if (req.has_header("Content-Length")) {
+    const uint64_t declared =
+        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+    if (declared > max_upload_ + kDrain) return send_error(res, 413, too_big);
+  }
   auto writer = blobs_.begin(max_upload_);
   if (!writer) return send_error(res, writer.error());
   Status failed;
-  reader([&](const char* data, size_t n) {
-    if (Status s = (*writer)->write(data, n); !s) {
-      failed = s;
-      return false;
+  uint64_t dropped = 0;
+  const bool complete = reader([&](const char* data, size_t n) {
+    if (!failed) {
+      dropped += n;
+      return dropped <= kDrain;
     }
+    if (Status s = (*writer)->write(data, n); !s) failed = s;
     return true;
   });
-  if (!failed) return send_error(res, failed.error());
+  if (!failed) {
+    if (failed.error().code == Errc::kLimit) return send_error(res, 413, too_big);
+    return send_error(res, failed.error());
+  }
+  if (!complete) return send_error(res, 400, "the upload was interrupted");
   if ((*writer)->size() == 0) return send_error(res, 400, "the body is empty: send the APK");
   auto blob = (*writer)->finish();
   if (!blob) return send_error(res, blob.error());
@@ -952,7 +969,8 @@ int serve(const ServeOptions& o) {
   httplib::Server svr;
   const uint64_t max_upload =
       std::min<uint64_t>(static_cast<uint64_t>(o.max_upload_mb) << 20, limits::kMaxApkUploadSize);
-  svr.set_payload_max_length(static_cast<size_t>(max_upload));
+  // The API checks the limit itself (413 after draining); httplib only stops the absurd.
+  svr.set_payload_max_length(static_cast<size_t>(max_upload + (128ull << 20)));
   svr.set_read_timeout(60, 0);
   const int threads = std::max(2, o.http_threads);
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
