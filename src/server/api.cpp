@@ -3,8 +3,8 @@
 // (SqlStore serialises calls on one connection; several connections let SQLite's WAL readers
 // run side by side). Every JSON answer is built here from the store's typed rows; a scan's
 // `report` is the CLI's JSON report, byte for byte as the worker stored it.
-#include <httplib.h>
 #include <fcntl.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +23,7 @@
 
 #include "core/limits.hpp"
 #include "knowledge/knowledge.hpp"
+#include "policy/text.hpp"
 #include "server/server.hpp"
 
 namespace appaudit::server {
@@ -319,6 +320,8 @@ class Api {
 
   void submit(const httplib::Request& req, httplib::Response& res,
               const httplib::ContentReader& reader);
+  void upload_policy(const httplib::Request& req, httplib::Response& res,
+                     const httplib::ContentReader& reader);
   void diff(const User& u, int64_t app_id, const httplib::Request& req, httplib::Response& res);
   void stats(const User& u, httplib::Response& res);
   std::vector<std::vector<std::string>> notice_rows(const User& u, Error& err);
@@ -361,6 +364,14 @@ void Api::submit(const httplib::Request& req, httplib::Response& res,
     auto id = st.ensure_enterprise(enterprise);
     if (!id) return send_error(res, id.error());
     meta.enterprise_id = *id;
+  }
+  if (req.has_param("policy") && !req.get_param_value("policy").empty()) {
+    const std::string sha = req.get_param_value("policy");
+    if (!store::is_sha256_hex(sha) || !blobs_.contains(sha)) {
+      return send_error(res, 400,
+                        "policy: not the sha256 of a policy uploaded with POST /api/v1/policies");
+    }
+    meta.policy_sha256 = sha;
   }
   const bool recheck =
       req.get_param_value("recheck") == "1" || req.get_param_value("recheck") == "true";
@@ -409,6 +420,40 @@ void Api::submit(const httplib::Request& req, httplib::Response& res,
                  {"scan_id", r->scan_id},
                  {"existing", r->existing},
                  {"sha256", blob->sha256}});
+}
+
+/// A privacy policy to submit with an app: read whole (the policy reader's own limit), checked
+/// to be text in an encoding the reader knows, kept in the blob store by SHA-256.
+void Api::upload_policy(const httplib::Request& req, httplib::Response& res,
+                        const httplib::ContentReader& reader) {
+  auto u = auth(req, res);
+  if (!u) return;
+  std::string body;
+  bool too_big = false;
+  reader([&](const char* data, size_t n) {
+    if (body.size() + n > policy::kMaxPolicyBytes) {
+      too_big = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (too_big) {
+    return send_error(
+        res, 413,
+        "a policy is limited to " + std::to_string(policy::kMaxPolicyBytes >> 20) + " MiB");
+  }
+  if (body.empty()) return send_error(res, 400, "the body is empty: send the policy text or HTML");
+  Diagnostics diags;
+  auto text = policy::decode_text(
+      ByteView(reinterpret_cast<const uint8_t*>(body.data()), body.size()), "policy", diags);
+  if (!text) return send_error(res, 400, "not a usable policy: " + text.error().message);
+  auto blob = blobs_.put_bytes(body, policy::kMaxPolicyBytes);
+  if (!blob) return send_error(res, blob.error());
+  send_json(res, 201,
+            json{{"sha256", blob->sha256},
+                 {"size", blob->size},
+                 {"encoding", policy::to_string(text->encoding)}});
 }
 
 /// Sorted differences of two string sets.
@@ -661,6 +706,9 @@ void Api::install(httplib::Server& svr) {
   svr.Post("/api/v1/submissions",
            [this](const httplib::Request& req, httplib::Response& res,
                   const httplib::ContentReader& reader) { submit(req, res, reader); });
+  svr.Post("/api/v1/policies",
+           [this](const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader) { upload_policy(req, res, reader); });
   svr.Get("/api/v1/scans", [this](const httplib::Request& req, httplib::Response& res) {
     auto u = auth(req, res);
     if (!u) return;

@@ -57,8 +57,9 @@ void set_limit(int resource, uint64_t value) {
 } // namespace
 
 IsolatedScan run_isolated_scan(const std::string& scanner, const std::string& apk_path,
-                               const std::string& app_type, const std::string& work_dir,
-                               const ScanLimits& limits, const std::function<void()>& tick) {
+                               const std::string& app_type, const std::string& policy_path,
+                               const std::string& work_dir, const ScanLimits& limits,
+                               const std::function<void()>& tick) {
   IsolatedScan out;
   ::mkdir(work_dir.c_str(), 0755);
   const std::string base = work_dir + "/scan-" + std::to_string(::getpid()) + "-" +
@@ -71,6 +72,10 @@ IsolatedScan run_isolated_scan(const std::string& scanner, const std::string& ap
   if (!app_type.empty()) {
     args.push_back("--app-type");
     args.push_back(app_type);
+  }
+  if (!policy_path.empty()) {
+    args.push_back("--policy");
+    args.push_back(policy_path);
   }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -247,12 +252,21 @@ void WorkerPool::process(store::Store& store, queue::JobQueue& queue, queue::Job
     (void)queue.fail(job, "the submitted bytes are missing from the blob store");
     return;
   }
-  std::string app_type;
-  if (auto sub = store.submission(job.submission_id); sub && *sub) app_type = (*sub)->app_type;
+  std::string app_type, policy_path;
+  if (auto sub = store.submission(job.submission_id); sub && *sub) {
+    app_type = (*sub)->app_type;
+    if (!(*sub)->policy_sha256.empty()) {
+      policy_path = blobs_.path_of((*sub)->policy_sha256);
+      if (policy_path.empty() || !blobs_.contains((*sub)->policy_sha256)) {
+        (void)queue.fail(job, "the submitted privacy policy is missing from the blob store");
+        return;
+      }
+    }
+  }
   auto last_beat = Clock::now();
   const auto beat_every = std::chrono::milliseconds(std::max<int64_t>(options_.lease_ms / 3, 100));
-  IsolatedScan result =
-      run_isolated_scan(options_.scanner, path, app_type, options_.work_dir, options_.limits, [&] {
+  IsolatedScan result = run_isolated_scan(
+      options_.scanner, path, app_type, policy_path, options_.work_dir, options_.limits, [&] {
         if (Clock::now() - last_beat < beat_every) return;
         last_beat = Clock::now();
         (void)queue.heartbeat(job, std::chrono::milliseconds(options_.lease_ms));

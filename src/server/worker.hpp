@@ -34,11 +34,13 @@ struct IsolatedScan {
   std::string error;       ///< when not: what happened, for the scan's `error`
 };
 
-/// Runs `scanner scan APK --format json -o OUT [--app-type T]` in a child process under
-/// `limits`, calling `tick` about every 100 ms while it runs (for heartbeats). Never throws.
+/// Runs `scanner scan APK --format json -o OUT [--app-type T] [--policy FILE]` in a child
+/// process under `limits`, calling `tick` about every 100 ms while it runs (for heartbeats).
+/// Never throws.
 IsolatedScan run_isolated_scan(const std::string& scanner, const std::string& apk_path,
-                               const std::string& app_type, const std::string& work_dir,
-                               const ScanLimits& limits, const std::function<void()>& tick);
+                               const std::string& app_type, const std::string& policy_path,
+                               const std::string& work_dir, const ScanLimits& limits,
+                               const std::function<void()>& tick);
 
 /// What a report says about the app and its findings, for the store.
 Expected<store::ScanOutcome> read_outcome(const std::string& report_json);

@@ -100,10 +100,12 @@ CREATE INDEX audit_log_at ON audit_log (at);
 
 // Migration 2: what the server's API and the regulator's workflow need. Apps get their label
 // and the distributors that carry them; submissions remember the distributor that sent them;
-// cases hold the findings they were opened on, their events, and the takedown notices.
+// a submission may come with a privacy policy (a blob, by SHA-256); cases hold the findings
+// they were opened on, their events, and the takedown notices.
 constexpr std::string_view kV2 = R"sql(
 ALTER TABLE apps ADD COLUMN label TEXT;
 ALTER TABLE submissions ADD COLUMN distributor_id BIGINT REFERENCES distributors (id);
+ALTER TABLE submissions ADD COLUMN policy_sha256 TEXT;
 CREATE TABLE app_distributors (
   app_id BIGINT NOT NULL REFERENCES apps (id),
   distributor_id BIGINT NOT NULL REFERENCES distributors (id),

@@ -200,9 +200,9 @@ class SqlStore final : public Store {
       // The newest scan of these bytes that did not fail: queued, running or done.
       auto r =
           q("SELECT s.submission_id, s.id FROM scans s JOIN submissions b "
-            "ON b.id = s.submission_id WHERE b.sha256 = ? AND s.status <> 'failed' "
-            "ORDER BY s.id DESC LIMIT 1",
-            {sha256});
+            "ON b.id = s.submission_id WHERE b.sha256 = ? AND COALESCE(b.policy_sha256, '') = ? "
+            "AND s.status <> 'failed' ORDER BY s.id DESC LIMIT 1",
+            {sha256, metadata.policy_sha256});
       if (!r) return wrap(r.error(), "cannot look up earlier scans");
       if (!r->empty()) {
         const SubmitResult found{r->first().i64(0), r->first().i64(1), true};
@@ -225,12 +225,13 @@ class SqlStore final : public Store {
     {
       auto r =
           q("INSERT INTO submissions (sha256, size, app_type, source_channel, enterprise_id, "
-            "submitted_by, recheck, created_at, distributor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "submitted_by, recheck, created_at, distributor_id, policy_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
             {sha256, size, Value::text_or_null(metadata.app_type),
              Value::text_or_null(metadata.source_channel), enterprise_id,
              user ? std::optional<int64_t>(user->id) : std::nullopt, Value::flag(recheck), now,
-             distributor_id});
+             distributor_id, Value::text_or_null(metadata.policy_sha256)});
       if (!r || r->empty()) return fail(r, "cannot record the submission");
       out.submission_id = r->first().i64(0);
     }
@@ -265,7 +266,7 @@ class SqlStore final : public Store {
     std::lock_guard lock(mu_);
     auto r =
         q("SELECT id, sha256, size, app_type, source_channel, enterprise_id, submitted_by, "
-          "recheck, created_at, distributor_id FROM submissions WHERE id = ?",
+          "recheck, created_at, distributor_id, policy_sha256 FROM submissions WHERE id = ?",
           {id});
     if (!r) return wrap(r.error(), "cannot read submission " + std::to_string(id));
     if (r->empty()) return std::optional<Submission>{};
@@ -281,6 +282,7 @@ class SqlStore final : public Store {
     out.recheck = s.i64(7) != 0;
     out.created_at = s.i64(8);
     out.distributor_id = s.opt(9);
+    out.policy_sha256 = s.text(10);
     return std::optional<Submission>(std::move(out));
   }
 

@@ -56,6 +56,9 @@ struct SubmitMetadata {
   std::optional<int64_t> enterprise_id;
   /// Distributor (app store) that sent the app; a distributor user's own when unset.
   std::optional<int64_t> distributor_id;
+  /// The privacy policy submitted with the app (a blob), or empty: the scan then looks for the
+  /// policy inside the APK. Part of what makes two submissions "the same".
+  std::string policy_sha256;
 };
 
 struct SubmitResult {
@@ -75,6 +78,7 @@ struct Submission {
   bool recheck = false;
   int64_t created_at = 0;
   std::optional<int64_t> distributor_id;
+  std::string policy_sha256;
 };
 
 struct Scan {
@@ -323,8 +327,8 @@ class Store {
   /// case's rules with the app's newest finished scan; rectified when none remain), "notify"
   /// (rectifying → notified), "takedown" (notified → taken_down; a notice to every
   /// distributor of the app). Wrong transitions fail with kMalformed.
-  virtual Expected<CaseInfo> case_action(const User& who, int64_t case_id,
-                                         std::string_view action, std::string_view note,
+  virtual Expected<CaseInfo> case_action(const User& who, int64_t case_id, std::string_view action,
+                                         std::string_view note,
                                          std::optional<int64_t> deadline) = 0;
   virtual Expected<std::optional<CaseInfo>> case_info(const User& who, int64_t id) = 0;
   /// Cases by status (empty: all); `overdue_at` set: only rectifying cases past their

@@ -261,6 +261,33 @@ class Api(unittest.TestCase):
         st, _ = call(self.server, "GET", "/api/v1/health")
         self.assertEqual(st, 200)
 
+    def test_a_policy_submitted_with_the_app(self):
+        s = self.server
+        policy = os.path.join(ARGS.source, "tests", "fixtures", "policy", "denies_imsi.txt")
+        st, up = call(s, "POST", "/api/v1/policies", self.ent, read(policy), "text/plain")
+        self.assertEqual(st, 201, up)
+        self.assertEqual(up["encoding"], "utf-8")
+        st, body = call(s, "POST", "/api/v1/policies", self.ent, b"\0\1\2\3" * 100,
+                        "application/octet-stream")
+        self.assertEqual(st, 400, body)
+        st, body = call(s, "POST", "/api/v1/policies", self.ent, b"", "text/plain")
+        self.assertEqual(st, 400, body)
+        st, body = call(s, "POST", "/api/v1/submissions?policy=" + "0" * 64, self.ent,
+                        read(fixture("an_policy_partial.apk")))
+        self.assertEqual(st, 400, body)
+        # The same APK with a policy is a different submission from the APK alone.
+        st, sub = call(s, "POST", "/api/v1/submissions?policy=" + up["sha256"], self.ent,
+                       read(fixture("an_policy_partial.apk")))
+        self.assertEqual(st, 202, sub)
+        self.assertFalse(sub["existing"])
+        scan = wait_scan(s, self.ent, sub["scan_id"])
+        self.assertEqual(scan["status"], "done", scan)
+        self.assertEqual(scan["report"]["policy"]["source"], "cli")
+        self.assertIn("contradicts_policy", [f["rule"] for f in scan["report"]["findings"]])
+        st, again = call(s, "POST", "/api/v1/submissions?policy=" + up["sha256"], self.ent,
+                         read(fixture("an_policy_partial.apk")))
+        self.assertEqual((again["existing"], again["scan_id"]), (True, sub["scan_id"]))
+
     def test_scan_listing_is_scoped(self):
         st, mine = call(self.server, "GET", "/api/v1/scans?limit=500", self.ent)
         self.assertEqual(st, 200)
@@ -331,7 +358,11 @@ class Api(unittest.TestCase):
     # --- findings, review, cases, notices, statistics, exports ---
     def test_review_and_case_workflow(self):
         s = self.server
-        st, fs = call(s, "GET", "/api/v1/scans/%d/findings" % self.sub1["scan_id"], self.ent)
+        # The case is opened on the app's newest scan (other tests add scans of the same app).
+        st, base = call(s, "POST", "/api/v1/submissions?recheck=1", self.ent,
+                        read(fixture("an_policy_partial.apk")))
+        self.assertEqual(wait_scan(s, self.ent, base["scan_id"])["status"], "done")
+        st, fs = call(s, "GET", "/api/v1/scans/%d/findings" % base["scan_id"], self.ent)
         self.assertEqual(st, 200)
         by_rule = {f["rule"]: f for f in fs["items"]}
         self.assertIn("undisclosed_sdk", by_rule)
@@ -596,6 +627,7 @@ def main():
     ap.add_argument("--appaudit", required=True)
     ap.add_argument("--fixtures", required=True)
     ap.add_argument("--corpus", required=True)
+    ap.add_argument("--source", default=os.path.join(os.path.dirname(__file__), "..", ".."))
     ARGS, rest = ap.parse_known_args()
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
