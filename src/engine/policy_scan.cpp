@@ -5,6 +5,8 @@
 #include <iterator>
 #include <set>
 
+#include "apk/axml.hpp"
+
 namespace appaudit::engine {
 namespace {
 
@@ -12,6 +14,7 @@ constexpr size_t kMaxFiles = 64;                // in-APK files read as policy c
 constexpr uint64_t kMaxFileBytes = 1ull << 20;  // each (real policies: < 200 KiB)
 constexpr uint64_t kMaxTotalBytes = 4ull << 20; // all candidate texts read, together
 constexpr size_t kMaxUrls = 32;                 // URL candidates kept
+constexpr size_t kMaxLayouts = 400;             // compiled layouts searched for literal text
 constexpr size_t kMaxStringTexts = 16;          // string resources analysed as texts
 constexpr size_t kMaxUrlLength = 512;
 
@@ -204,6 +207,61 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
       c.kind = "string_text";
       c.where = where;
       consider(std::move(*a), where, s.size(), c);
+    }
+  }
+  // Literal text in compiled layouts (android:text="…" written into the layout, not a
+  // @string reference): policy links, a first-run dialog's text, or the policy itself.
+  if (zip != nullptr) {
+    size_t layouts = 0, texts = 0;
+    for (const apk::ZipEntry& e : zip->entries()) {
+      if (layouts >= kMaxLayouts) break;
+      const std::string name = lower_ascii(e.name);
+      if (name.rfind("res/layout", 0) != 0 || name.size() < 5 ||
+          name.compare(name.size() - 4, 4, ".xml") != 0) {
+        continue;
+      }
+      if (e.uncompressed_size > kMaxFileBytes || e.uncompressed_size == 0 ||
+          e.uncompressed_size > budget) {
+        continue;
+      }
+      budget -= e.uncompressed_size;
+      ++layouts;
+      auto data = zip->read(e);
+      if (!data) continue;
+      Diagnostics scratch; // a layout we cannot read is not the report's concern here
+      auto doc = apk::parse_axml(data->data, scratch, e.name);
+      if (!doc) continue;
+      std::vector<const apk::XmlElement*> stack;
+      for (const auto& r : doc->roots) stack.push_back(&r);
+      while (!stack.empty()) {
+        const apk::XmlElement* el = stack.back();
+        stack.pop_back();
+        for (const auto& c : el->children) stack.push_back(&c);
+        for (const auto& a : el->attributes) {
+          if (!a.is_string()) continue;
+          const std::string s = a.text();
+          add_url(s, e.name);
+          if (!mentions_policy(s)) continue;
+          if (s.size() < 600) {
+            if (has_any(s, {"同意", "agree", "Agree"})) {
+              PolicyCandidate c;
+              c.kind = "dialog_text";
+              c.where = e.name;
+              out.candidates.push_back(c);
+            }
+            continue;
+          }
+          if (texts >= kMaxStringTexts || s.size() > budget) continue;
+          budget -= s.size();
+          ++texts;
+          auto an = analyse(bytes_of(s), "layout.txt", get_reader());
+          if (!an) continue;
+          PolicyCandidate c;
+          c.kind = "string_text";
+          c.where = e.name;
+          consider(std::move(*an), e.name, s.size(), c);
+        }
+      }
     }
   }
   if (dex != nullptr) {

@@ -26,12 +26,13 @@ namespace appaudit::engine {
 inline constexpr uint32_t kMinPolicyMentions = 5;
 
 struct PolicyCandidate {
-  /// file (assets/, res/raw/), string_text (a string resource holding policy text),
-  /// dialog_text (a short string resource asking to agree to the policy), url (in string
-  /// resources or code)
+  /// file (assets/, res/raw/), string_text (a string resource, or literal text in a compiled
+  /// layout, holding policy text), dialog_text (a short string resource or literal layout
+  /// text asking to agree to the policy), url (in string resources, layouts or code)
   std::string kind;
-  std::string where; ///< entry name, "resources.arsc string #N", or the DEX file name
-  std::string url;   ///< kind url only
+  std::string
+      where; ///< entry name (a file or a layout), "resources.arsc string #N", or the DEX file name
+  std::string url; ///< kind url only
   uint32_t mentions = 0;
   bool looks_like_policy = false;
 };
