@@ -47,8 +47,8 @@ setUnauthorizedHandler(() => {
   setToken(null);
   me = null;
   signInMessage = 'signin.expired';
-  location.hash = '#/signin';
-  render();
+  if (location.hash === '#/signin') void render();
+  else location.hash = '#/signin'; // renders on hashchange
 });
 
 /** '#/apps?q=x' → ['apps', {q: 'x'}] */
@@ -124,8 +124,8 @@ async function render(): Promise<void> {
     me = null;
     const view = h('main.view');
     mount(root, header(path), view);
+    // Kept until the next sign-in, so re-renders (language switch) keep saying why.
     const message = signInMessage;
-    signInMessage = null;
     signInPage(view, {
       params: [],
       query,
@@ -133,6 +133,7 @@ async function render(): Promise<void> {
       message,
       signedIn: async (tok) => {
         setToken(tok);
+        signInMessage = null;
         location.hash = '#/';
       },
     });

@@ -67,6 +67,11 @@ export function methodName(desc: string): string {
   return `${cls}.${m[2]}(${params(m[3] ?? '').map((p) => typeName(p)).join(', ')})`;
 }
 
+/** A sentence with method descriptors in it, the descriptors made readable. */
+export function readableText(s: string): string {
+  return s.replace(/\[*L[^;\s]+;->[^\s(:]+(?:\([^)\s]*\)[^\s,)]*|:\S+)?/g, (m) => methodName(m));
+}
+
 /** A method shown readable, with its exact descriptor on hover and for copying. */
 export function method(desc: string): HTMLElement {
   return h('code.method', { title: desc }, methodName(desc));

@@ -212,6 +212,7 @@ export const appPage: Page = async (view, ctx) => {
   // Findings, reviewed in place; the regulator opens a case on the confirmed ones.
   const selected = new Set<number>();
   const items = findings.items;
+  for (const f of items) if (f.review?.state === 'confirmed') selected.add(f.id);
   const caseMsg = h('span.form-error');
   const note = h('input', { type: 'text', id: 'case-note', placeholder: t('app.case_note'), 'aria-label': t('app.case_note') });
   const openCase = async () => {

@@ -3,7 +3,7 @@
 import { h, mount, type Child } from '../dom';
 import { t, tx, pick, categoryName, fmtTime } from '../i18n';
 import { post, type Finding, type Me, type Evidence } from '../api';
-import { severity, reviewBadge, errorBox, link, method, callPath } from '../ui';
+import { severity, reviewBadge, errorBox, link, method, callPath, readableText } from '../ui';
 
 const canReview = (me: Me) => me.role === 'regulator' || me.role === 'enterprise';
 
@@ -153,7 +153,7 @@ function evidenceItem(ev: Evidence, i: number): HTMLElement {
   return h(
     'li.evidence',
     { 'data-kind': ev.kind },
-    h('div.evidence-head', null, h('span.badge.kind', null, ev.kind), h('span.num', null, `#${i + 1}`), h('span', null, ev.text)),
+    h('div.evidence-head', null, h('span.badge.kind', null, ev.kind), h('span.num', null, `#${i + 1}`), h('span.evidence-text', { title: ev.text }, readableText(ev.text))),
     rows.length ? h('dl.kv', null, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])) : null,
     ev.path && ev.path.length ? h('div.path-block', null, h('div.muted.small', null, t('coll.path')), callPath(ev.path, ev.path_via)) : null,
   );
