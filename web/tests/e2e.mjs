@@ -324,6 +324,9 @@ try {
     const want = new Date(y, m - 1, d, 23, 59, 59).getTime();
     assert(Math.abs(c.deadline - want) < 86400_000, `deadline ${c.deadline}, chose ${value}`);
     await shot(page, '06-case-ordered.zh');
+    await page.goto(`${base}/#/cases`);
+    await page.locator(`.column[data-status=rectifying] [data-case-id="${caseId}"] button[data-action=notify]`).waitFor();
+    await shot(page, '06b-cases-board.zh');
   });
 
   await check('a new version, a recheck, the diff', async () => {
