@@ -241,12 +241,12 @@ export const appPage: Page = async (view, ctx) => {
     section(
       'app.findings',
       h('p.muted.small', null, t('scan.title', { id: scanId }), ' · ', `${latestDone.version_name ?? ''}`, ' · ', tx('scan', latestDone.status)),
-      findingsTable(items, ctx.me, { select: regulator ? selected : undefined, onChange }),
+      findingsTable(items, ctx.me, { select: regulator ? selected : undefined, onChange, sdks: scan.report?.sdks }),
       regulator && items.length
         ? h('div.inline-form', null, note, h('button.primary', { id: 'open-case', onclick: openCase }, t('app.open_case')), caseMsg)
         : null,
     ),
     section('app.sdks', sdkTable(scan.report?.sdks ?? [])),
-    section('app.collections', collectionsTable(scan.report?.collections ?? [])),
+    section('app.collections', collectionsTable(scan.report?.collections ?? [], scan.report?.sdks)),
   );
 };

@@ -2,7 +2,7 @@
 // reason), and one finding's evidence with its call paths.
 import { h, mount, type Child } from '../dom';
 import { t, tx, pick, categoryName, fmtTime } from '../i18n';
-import { post, type Finding, type Me, type Evidence } from '../api';
+import { post, type Finding, type Me, type Evidence, type Sdk } from '../api';
 import { severity, reviewBadge, errorBox, link, method, callPath, readableText } from '../ui';
 
 const canReview = (me: Me) => me.role === 'regulator' || me.role === 'enterprise';
@@ -81,9 +81,13 @@ export function reviewCell(f: Finding, me: Me, onChange: (f: Finding) => void): 
 }
 
 /** The findings table; `select` adds a checkbox column (for opening a case). */
-export function findingsTable(findings: Finding[], me: Me, opts: { select?: Set<number>; onChange?: (f: Finding) => void } = {}): HTMLElement {
+export function findingsTable(
+  findings: Finding[],
+  me: Me,
+  opts: { select?: Set<number>; onChange?: (f: Finding) => void; sdks?: Sdk[] } = {},
+): HTMLElement {
   if (findings.length === 0) return h('p.empty', null, t('common.none'));
-  const { select, onChange = () => {} } = opts;
+  const { select, onChange = () => {}, sdks = [] } = opts;
   return h(
     'table.grid.findings',
     null,
@@ -125,7 +129,7 @@ export function findingsTable(findings: Finding[], me: Me, opts: { select?: Set<
           h('td', null, severity(f.severity)),
           h('td', null, h('div', null, pick(f.finding?.title ?? f.title, f.finding?.title_zh)), h('div.muted.small', null, f.rule)),
           h('td', null, categoryName(f.category)),
-          h('td', null, partyName(f.party)),
+          h('td', null, partyName(f.party, sdks)),
           h('td', null, link(`#/scans/${f.scan_id}/findings/${f.id}`, t('finding.view_evidence'), ` (${f.finding?.evidence?.length ?? 0})`)),
           h('td', null, reviewCell(f, me, onChange)),
         ),
@@ -134,10 +138,12 @@ export function findingsTable(findings: Finding[], me: Me, opts: { select?: Set<
   );
 }
 
-export function partyName(p: string | null | undefined): string {
+/** 'app', null or an SDK id, as a reader wants it (the SDK's name when the report is at hand). */
+export function partyName(p: string | null | undefined, sdks: Sdk[] = []): string {
   if (p === null || p === undefined) return t('party.none');
   if (p === 'app') return t('party.app');
-  return p;
+  const sdk = sdks.find((s) => s.id === p);
+  return sdk ? pick(sdk.name, sdk.name_zh) : p;
 }
 
 function evidenceItem(ev: Evidence, i: number): HTMLElement {
@@ -160,7 +166,7 @@ function evidenceItem(ev: Evidence, i: number): HTMLElement {
 }
 
 /** One finding in full: what, which clauses, review, and every piece of evidence readable. */
-export function findingDetail(f: Finding, me: Me, onChange: (f: Finding) => void): HTMLElement {
+export function findingDetail(f: Finding, me: Me, onChange: (f: Finding) => void, sdks: Sdk[] = []): HTMLElement {
   const rf = f.finding;
   return h(
     'div.finding-detail',
@@ -177,7 +183,7 @@ export function findingDetail(f: Finding, me: Me, onChange: (f: Finding) => void
         h('dt', null, t('finding.category')),
         h('dd', null, categoryName(f.category)),
         h('dt', null, t('finding.party')),
-        h('dd', null, partyName(f.party)),
+        h('dd', null, partyName(f.party, sdks)),
         h('dt', null, t('finding.clauses')),
         h('dd', null, (rf?.clauses ?? []).map((c) => h('code.clause', null, c))),
         h('dt', null, t('finding.confidence')),

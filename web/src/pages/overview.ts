@@ -32,7 +32,7 @@ export const overviewPage: Page = async (view, ctx) => {
         ? h(
             'div.actions',
             null,
-            h('span', null, t('overview.export'), '：'),
+            h('span', null, t('overview.export')),
             h('button', { id: 'export-html', onclick: exp('exports/notice.html', 'notice.html') }, t('overview.export_html')),
             h('button', { id: 'export-xlsx', onclick: exp('exports/notice.xlsx', 'notice.xlsx') }, t('overview.export_xlsx')),
             exportMsg,
@@ -124,7 +124,7 @@ export const overviewPage: Page = async (view, ctx) => {
       grid: { left: 8, right: 32, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: 'value', minInterval: 1 },
       yAxis: { type: 'category', data: top.map((r) => r.name), axisLabel: { width: 160, overflow: 'truncate' } },
-      series: [{ type: 'bar', data: top.map((r) => r.count), itemStyle: { color }, label: { show: true, position: 'right' } }],
+      series: [{ type: 'bar', barMaxWidth: 26, data: top.map((r) => r.count), itemStyle: { color }, label: { show: true, position: 'right' } }],
     });
   };
   bars('chart-sdk', stats.by_sdk.map((s) => ({ name: s.sdk, count: s.count })), palette[0]);

@@ -21,7 +21,7 @@ export function sdkTable(sdks: Sdk[]): HTMLElement {
 }
 
 /** Collections, reachable ones first, pre-consent ones first of all; the first 50 then a button for the rest. */
-export function collectionsTable(all: Collection[]): HTMLElement {
+export function collectionsTable(all: Collection[], sdks: Sdk[] = []): HTMLElement {
   const box = h('div.collections');
   const sorted = [...all].sort((a, b) => Number(b.pre_consent) - Number(a.pre_consent) || Number(b.reachable) - Number(a.reachable));
   const draw = (limit: number) => {
@@ -32,7 +32,7 @@ export function collectionsTable(all: Collection[]): HTMLElement {
         rows,
         [
           [t('coll.pi_type'), (c) => h('code', null, c.pi_type)],
-          [t('coll.party'), (c) => partyName(c.party)],
+          [t('coll.party'), (c) => partyName(c.party, sdks)],
           [t('coll.api'), (c) => method(c.api)],
           [t('coll.entry'), (c) => (c.entry ? h('span', null, h('span.badge', null, c.entry.kind), h('div.muted.small', null, c.entry.component ?? '')) : '—')],
           [t('coll.pre_consent'), (c) => (c.pre_consent ? h('span.badge.sev-high', null, t('common.yes')) : c.reachable ? t('common.no') : '—')],

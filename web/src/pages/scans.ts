@@ -12,13 +12,13 @@ export function reportSections(report: Report | undefined): HTMLElement[] {
   if (!report) return [];
   return [
     section('app.sdks', sdkTable(report.sdks ?? [])),
-    section('app.collections', collectionsTable(report.collections ?? [])),
+    section('app.collections', collectionsTable(report.collections ?? [], report.sdks)),
   ];
 }
 
-export async function findingsSection(scanId: number, me: Me): Promise<HTMLElement> {
+export async function findingsSection(scanId: number, me: Me, report?: Report): Promise<HTMLElement> {
   const list = await get<List<Finding>>(`scans/${scanId}/findings?limit=500`);
-  return section('app.findings', findingsTable(list.items, me));
+  return section('app.findings', findingsTable(list.items, me, { sdks: report?.sdks }));
 }
 
 export const scanPage: Page = async (view, ctx) => {
@@ -67,7 +67,7 @@ export const scanPage: Page = async (view, ctx) => {
   );
   mount(view, h('h1', null, t('scan.title', { id }), ' ', app ? h('span.muted', null, pick(app.package, app.label)) : null), head);
   if (scan.status === 'done') {
-    view.appendChild(await findingsSection(id, ctx.me));
+    view.appendChild(await findingsSection(id, ctx.me, scan.report));
     for (const s of reportSections(scan.report)) view.appendChild(s);
   }
 };
@@ -75,11 +75,11 @@ export const scanPage: Page = async (view, ctx) => {
 export const findingPage: Page = async (view, ctx) => {
   const scanId = Number(ctx.params[0]);
   const fid = Number(ctx.params[1]);
-  const list = await get<List<Finding>>(`scans/${scanId}/findings?limit=500`);
+  const [list, scan] = await Promise.all([get<List<Finding>>(`scans/${scanId}/findings?limit=500`), get<Scan>(`scans/${scanId}`)]);
   const f = list.items.find((x) => x.id === fid);
   if (!f) {
     mount(view, errorBox(t('finding.not_found')));
     return;
   }
-  mount(view, h('p', null, link(`#/scans/${scanId}`, '← ', t('scan.title', { id: scanId }))), findingDetail(f, ctx.me, () => {}));
+  mount(view, h('p', null, link(`#/scans/${scanId}`, '← ', t('scan.title', { id: scanId }))), findingDetail(f, ctx.me, () => {}, scan.report?.sdks));
 };

@@ -43,7 +43,7 @@ export const uploadPage: Page = (view, ctx) => {
       mount(state, err instanceof ApiError && err.status === 413 ? h('p.form-error', null, t('upload.too_big')) : errorBox(err));
       return;
     }
-    pct.textContent = t('upload.uploading', { p: 100 });
+    pct.textContent = '100%';
     const head = h('p', null, sub.existing ? t('upload.existing') : t('upload.uploaded'), ' · ', link(`#/scans/${sub.scan_id}`, `#${sub.scan_id}`));
     const line = h('p', { id: 'scan-state' });
     mount(state, head, line);
