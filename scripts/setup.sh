@@ -11,6 +11,8 @@ packages=(
   libxlsxwriter-dev
   # the platform's embedded database (store layer: SQLite 3.35+ for UPDATE ... RETURNING)
   libsqlite3-dev
+  # the HTTP server of `appaudit serve`; wrk for its load test
+  libcpp-httplib-dev wrk
   # tests, benchmarks, fuzzing (clang's libFuzzer runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3 time
   # peers and fixture tools
