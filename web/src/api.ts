@@ -137,8 +137,8 @@ export interface Stats {
   ordered_to_rectify: number;
   publicly_notified: number;
   taken_down: number;
-  by_category: { category: string; name_zh: string; count: number; share: number }[];
-  by_sdk: { sdk: string; count: number }[];
+  by_category: { category: string; name_zh: string; name_en?: string; count: number; share: number }[];
+  by_sdk: { sdk: string; name?: string; count: number }[];
   by_distributor: { distributor: string; count: number }[];
   by_month: { month: string; scans: number; findings: number; cases: number }[];
 }
@@ -200,7 +200,8 @@ export interface ReportFinding {
 }
 export interface Review {
   state: 'confirmed' | 'false_positive' | 'waived';
-  by: string;
+  /** The reviewer: the server sends the user's id (the contract said a name). */
+  by: string | number | null;
   reason: string;
   at: number;
 }
@@ -271,6 +272,7 @@ export interface Case {
   status: 'open' | 'rectifying' | 'rectified' | 'notified' | 'taken_down';
   deadline: number | null;
   overdue: boolean;
+  note?: string;
   findings: Finding[];
   history: { at: number; by: string; action: string; note: string | null }[];
   recheck: { scan_id: number; remaining: string[]; fixed: string[] } | null;

@@ -123,6 +123,7 @@ const zh = {
   'finding.reason_needed': '请填写理由',
   'finding.reviewed_by': '{by} 于 {at}',
   'finding.not_reviewed': '未审核',
+  'finding.user': '用户 #{id}',
   'finding.location': '位置',
   'finding.path_via': '调用方式',
   'finding.entry_method': '入口方法',
@@ -327,6 +328,7 @@ const en: Record<Key, string> = {
   'finding.reason_needed': 'A reason is needed',
   'finding.reviewed_by': 'by {by} at {at}',
   'finding.not_reviewed': 'Not reviewed',
+  'finding.user': 'user #{id}',
   'finding.location': 'Location',
   'finding.path_via': 'How reached',
   'finding.entry_method': 'Entry method',
@@ -441,10 +443,10 @@ export function t(key: Key, vars?: Record<string, string | number>): string {
   return s;
 }
 
-/** A 164 problem type's name (the server's Chinese name when it gives one). */
-export function categoryName(id: string, nameZh?: string): string {
+/** A 164 problem type's name (the server's names when it gives them). */
+export function categoryName(id: string, nameZh?: string, nameEn?: string): string {
   const c = categories[id];
-  if (lang === 'en') return c ? c[1] : id;
+  if (lang === 'en') return nameEn || (c ? c[1] : id);
   return nameZh || (c ? c[0] : id);
 }
 

@@ -11,9 +11,14 @@ export function severity(s: string): HTMLElement {
 export function status(prefix: 'scan' | 'status', s: string | null): HTMLElement {
   return h(`span.badge.st-${s ?? 'none'}`, null, s ? tx(prefix, s) : '—');
 }
+/** Who reviewed: a name, or the user id the server sends. */
+export function reviewer(r: Review): string {
+  if (typeof r.by === 'number') return t('finding.user', { id: r.by });
+  return r.by ?? '—';
+}
 export function reviewBadge(r: Review | null): HTMLElement {
   if (!r) return h('span.badge.rv-none', null, t('finding.not_reviewed'));
-  return h(`span.badge.rv-${r.state}`, { title: `${r.reason} — ${t('finding.reviewed_by', { by: r.by, at: fmtTime(r.at) })}` }, tx('review', r.state));
+  return h(`span.badge.rv-${r.state}`, { title: `${r.reason} — ${t('finding.reviewed_by', { by: reviewer(r), at: fmtTime(r.at) })}` }, tx('review', r.state));
 }
 
 export function errorBox(e: unknown): HTMLElement {

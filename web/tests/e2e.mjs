@@ -76,6 +76,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const regulatorToken = addUser('regina', '--role', 'regulator');
 const enterpriseToken = addUser('eve', '--role', 'enterprise', '--enterprise', 'Acme Ltd');
 const otherEnterpriseToken = addUser('olga', '--role', 'enterprise', '--enterprise', 'Other Co');
+const distributorToken = addUser('dan', '--role', 'distributor', '--distributor', 'AppStore X');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const serverLog = [];
@@ -329,8 +330,23 @@ try {
     await shot(page, '06b-cases-board.zh');
   });
 
-  await check('a new version, a recheck, the diff', async () => {
-    await uploadApk(page, args.apks[1], { enterprise: 'Acme Ltd', channel: 'AppStore X' });
+  /** Signs a user in on a fresh page of their own. */
+  async function signIn(token) {
+    const ctx = await newContext(browser);
+    await ctx.page.goto(`${base}/`);
+    await ctx.page.locator('#token').fill(token);
+    await ctx.page.locator('#signin-submit').click();
+    await ctx.page.locator('[data-counter=apps_tested]').waitFor();
+    return ctx;
+  }
+  let store = null;
+
+  await check('an app store sends a new version, the regulator rechecks, the diff', async () => {
+    store = await signIn(distributorToken);
+    assert((await store.page.locator('header nav a[data-nav=cases]').count()) === 0, 'a distributor sees the cases link');
+    await uploadApk(store.page, args.apks[1]);
+    assert((await store.page.locator('#upload-enterprise').count()) === 0, 'a distributor is asked for an enterprise');
+    await shot(store.page, '07a-distributor-upload.zh');
     await page.goto(`${base}/#/cases/${caseId}`);
     await page.locator('.case-actions button[data-action=recheck]').click();
     await page.locator('#recheck-result').waitFor();
@@ -359,6 +375,17 @@ try {
     assert(after.status === 'taken_down', `case status ${after.status}`);
     assert((await page.locator('#case-history li').count()) === after.history.length, 'history not shown in full');
     await shot(page, '09-case-taken-down.zh');
+  });
+
+  await check('the app store sees its takedown notice', async () => {
+    assert(store, 'no distributor session');
+    await store.page.goto(`${base}/#/notices`);
+    await store.page.locator('#notices-table').waitFor();
+    const notices = await api('notices', distributorToken);
+    assert(notices.items.length === 1, `the distributor has ${notices.items.length} notices`);
+    assert((await store.page.locator('#notices-table tbody tr').count()) === 1, 'the notice is not listed');
+    await shot(store.page, '09b-distributor-notices.zh');
+    await store.context.close();
   });
 
   await check('the case board has the case in its column', async () => {

@@ -153,6 +153,7 @@ export const casePage: Page = async (view, ctx) => {
           h('dd', null, c.enterprise?.name ?? '—'),
           h('dt', null, t('cases.deadline')),
           h('dd', { id: 'case-deadline' }, c.deadline ? fmtTime(c.deadline, true) : '—'),
+          c.note ? [h('dt', null, t('common.note')), h('dd', null, c.note)] : null,
         ),
         actions(c, ctx.me, draw),
       ),

@@ -3,9 +3,11 @@
 import { h, mount, type Child } from '../dom';
 import { t, tx, pick, categoryName, fmtTime } from '../i18n';
 import { post, type Finding, type Me, type Evidence, type Sdk } from '../api';
-import { severity, reviewBadge, errorBox, link, method, callPath, readableText } from '../ui';
+import { severity, reviewBadge, reviewer, errorBox, link, method, callPath, readableText } from '../ui';
 
-const canReview = (me: Me) => me.role === 'regulator' || me.role === 'enterprise';
+// The contract lets an enterprise review findings of its own apps; the server allows only the
+// regulator (403 otherwise), so only the regulator gets the buttons.
+const canReview = (me: Me) => me.role === 'regulator';
 
 /** An inline form asking for a reason, then POSTing the review; calls done() with the new finding. */
 function reviewForm(f: Finding, state: 'confirmed' | 'false_positive' | 'waived', done: (f: Finding) => void, cancel: () => void): HTMLElement {
@@ -189,7 +191,7 @@ export function findingDetail(f: Finding, me: Me, onChange: (f: Finding) => void
         h('dt', null, t('finding.confidence')),
         h('dd', null, rf ? rf.confidence.toFixed(2) : '—'),
         h('dt', null, t('finding.review')),
-        h('dd', null, reviewCell(f, me, onChange), f.review ? h('div.muted.small', null, t('finding.reviewed_by', { by: f.review.by, at: fmtTime(f.review.at) })) : null),
+        h('dd', null, reviewCell(f, me, onChange), f.review ? h('div.muted.small', null, t('finding.reviewed_by', { by: reviewer(f.review), at: fmtTime(f.review.at) })) : null),
       ),
     ),
     h(

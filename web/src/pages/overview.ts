@@ -1,6 +1,6 @@
 // Overview: the campaign's counters and charts from GET /stats, and the public-notice export.
 import { h, mount } from '../dom';
-import { t, categoryName } from '../i18n';
+import { t, categoryName, lang } from '../i18n';
 import { get, download, type Stats } from '../api';
 import { chart, palette } from '../charts';
 import { errorBox } from '../ui';
@@ -69,7 +69,7 @@ export const overviewPage: Page = async (view, ctx) => {
               'tbody',
               null,
               stats.by_category.map((c) =>
-                h('tr', null, h('td', null, categoryName(c.category, c.name_zh)), h('td.num', null, c.count), h('td.num', null, `${(c.share * 100).toFixed(1)}%`)),
+                h('tr', null, h('td', null, categoryName(c.category, c.name_zh, c.name_en)), h('td.num', null, c.count), h('td.num', null, `${(c.share * 100).toFixed(1)}%`)),
               ),
             ),
           ),
@@ -95,7 +95,7 @@ export const overviewPage: Page = async (view, ctx) => {
           radius: ['35%', '62%'],
           center: ['50%', '44%'],
           label: { formatter: '{d}%' },
-          data: stats.by_category.map((c) => ({ name: categoryName(c.category, c.name_zh), value: c.count })),
+          data: stats.by_category.map((c) => ({ name: categoryName(c.category, c.name_zh, c.name_en), value: c.count })),
         },
       ],
     });
@@ -127,6 +127,7 @@ export const overviewPage: Page = async (view, ctx) => {
       series: [{ type: 'bar', barMaxWidth: 26, data: top.map((r) => r.count), itemStyle: { color }, label: { show: true, position: 'right' } }],
     });
   };
-  bars('chart-sdk', stats.by_sdk.map((s) => ({ name: s.sdk, count: s.count })), palette[0]);
+  // The server names SDKs in Chinese; English shows the SDK's id.
+  bars('chart-sdk', stats.by_sdk.map((s) => ({ name: (lang === 'en' ? '' : s.name) || s.sdk, count: s.count })), palette[0]);
   bars('chart-distributor', stats.by_distributor.map((d) => ({ name: d.distributor, count: d.count })), palette[3]);
 };
