@@ -215,7 +215,8 @@ class SqlStore final : public Store {
             "RETURNING id",
             {sha256, size, Value::text_or_null(metadata.app_type),
              Value::text_or_null(metadata.source_channel), enterprise_id,
-             user ? std::optional<int64_t>(user->id) : std::nullopt, Value::flag(recheck), now});
+             user ? std::optional<int64_t>(user->id) : std::nullopt, Value::flag(recheck), now,
+             distributor_id});
       if (!r || r->empty()) return fail(r, "cannot record the submission");
       out.submission_id = r->first().i64(0);
     }
