@@ -13,6 +13,12 @@ export function setToken(tok: string | null): void {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
+/** The signed-in user (from GET /me), for naming them where the API gives only their id. */
+export let currentUser: Me | null = null;
+export function setCurrentUser(me: Me | null): void {
+  currentUser = me;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,

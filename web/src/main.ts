@@ -3,7 +3,7 @@
 import './style.css';
 import { h, mount } from './dom';
 import { t, lang, setLang, tx, type Key } from './i18n';
-import { get, setToken, token, setUnauthorizedHandler, type Me } from './api';
+import { get, setToken, token, setUnauthorizedHandler, setCurrentUser, type Me } from './api';
 import { errorBox, loading } from './ui';
 import type { Page } from './pages/page';
 import { signInPage } from './pages/signin';
@@ -143,6 +143,7 @@ async function render(): Promise<void> {
     mount(root, header(path), h('main.view', null, loading()));
     try {
       me = await get<Me>('me');
+      setCurrentUser(me);
     } catch (e) {
       if (gen === generation && token()) mount(root, header(path), h('main.view', null, errorBox(e)));
       return;

@@ -1,7 +1,7 @@
 // Shared pieces of the pages: badges, links, errors, Dalvik descriptors made readable.
 import { h, type Child } from './dom';
 import { t, tx, fmtTime, type Key } from './i18n';
-import type { Review } from './api';
+import { currentUser, type Review } from './api';
 
 export const link = (href: string, ...children: Child[]) => h('a', { href }, ...children);
 
@@ -13,7 +13,7 @@ export function status(prefix: 'scan' | 'status', s: string | null): HTMLElement
 }
 /** Who reviewed: a name, or the user id the server sends. */
 export function reviewer(r: Review): string {
-  if (typeof r.by === 'number') return t('finding.user', { id: r.by });
+  if (typeof r.by === 'number') return r.by === currentUser?.id ? currentUser.name : t('finding.user', { id: r.by });
   return r.by ?? '—';
 }
 export function reviewBadge(r: Review | null): HTMLElement {

@@ -131,7 +131,7 @@ export function findingsTable(
           h('td', null, severity(f.severity)),
           h('td', null, h('div', null, pick(f.finding?.title ?? f.title, f.finding?.title_zh)), h('div.muted.small', null, f.rule)),
           h('td', null, categoryName(f.category)),
-          h('td', null, partyName(f.party, sdks)),
+          h('td', null, partyName(partyOf(f), sdks)),
           h('td', null, link(`#/scans/${f.scan_id}/findings/${f.id}`, t('finding.view_evidence'), ` (${f.finding?.evidence?.length ?? 0})`)),
           h('td', null, reviewCell(f, me, onChange)),
         ),
@@ -139,6 +139,10 @@ export function findingsTable(
     ),
   );
 }
+
+/** The finding's party from the report itself: the server's row turns a null party (the app
+ *  package as a whole) into "app". */
+export const partyOf = (f: Finding): string | null => (f.finding && 'party' in f.finding ? f.finding.party : f.party);
 
 /** 'app', null or an SDK id, as a reader wants it (the SDK's name when the report is at hand). */
 export function partyName(p: string | null | undefined, sdks: Sdk[] = []): string {
@@ -185,7 +189,7 @@ export function findingDetail(f: Finding, me: Me, onChange: (f: Finding) => void
         h('dt', null, t('finding.category')),
         h('dd', null, categoryName(f.category)),
         h('dt', null, t('finding.party')),
-        h('dd', null, partyName(f.party, sdks)),
+        h('dd', null, partyName(partyOf(f), sdks)),
         h('dt', null, t('finding.clauses')),
         h('dd', null, (rf?.clauses ?? []).map((c) => h('code.clause', null, c))),
         h('dt', null, t('finding.confidence')),

@@ -68,7 +68,7 @@ export const distributorsPage: Page = async (view) => {
   );
 };
 
-export const noticesPage: Page = async (view) => {
+export const noticesPage: Page = async (view, ctx) => {
   const list = await get<List<Record<string, unknown>>>('notices?limit=500');
   // The notice object is not pinned by the contract: show its telling fields.
   const str = (v: unknown) =>
@@ -84,8 +84,9 @@ export const noticesPage: Page = async (view) => {
           ['#', (n) => str(n.id)],
           [t('scan.app'), (n) => str(n.app)],
           [t('orgs.distributors'), (n) => str(n.distributor)],
-          [t('cases.title'), (n) => (n.case_id ? link(`#/cases/${n.case_id}`, `#${n.case_id}`) : str(n.case))],
-          [t('app.submitted'), (n) => (typeof n.created_at === 'number' ? fmtTime(n.created_at) : typeof n.at === 'number' ? fmtTime(n.at) : '—')],
+          // Only the regulator can open cases.
+          [t('cases.title'), (n) => (n.case_id && ctx.me.role === 'regulator' ? link(`#/cases/${n.case_id}`, `#${n.case_id}`) : `#${str(n.case_id)}`)],
+          [t('notices.at'), (n) => (typeof n.created_at === 'number' ? fmtTime(n.created_at) : typeof n.at === 'number' ? fmtTime(n.at) : '—')],
         ],
         t('notices.empty'),
         { id: 'notices-table' },
