@@ -394,6 +394,37 @@ try {
     await shot(page, '10-cases.zh');
   });
 
+  await check('a case past its deadline is flagged overdue', async () => {
+    // Review another finding on the app page, open a second case, order with yesterday as deadline.
+    await page.goto(`${base}/#/apps/${appId}`);
+    await page.locator('table.findings').waitFor();
+    const row = page.locator('table.findings tbody tr[data-rule=immutable_device_id]').first();
+    await row.locator('button[data-action=confirmed]').click();
+    await row.locator('.review-form input[name=reason]').fill('设备标识读取已复核');
+    await row.locator('.review-form button[type=submit]').click();
+    await row.locator('.rv-confirmed').waitFor();
+    assert(await row.locator('input.select-finding').isChecked(), 'a finding confirmed in place is not selected for the case');
+    await page.locator('#open-case').click();
+    await page.waitForURL(/#\/cases\/\d+$/);
+    const id = Number(/cases\/(\d+)$/.exec(page.url())[1]);
+    assert(id !== caseId, 'the same case again');
+    await page.locator('.case-actions button[data-action=order]').click();
+    const d = new Date(Date.now() - 2 * 86400_000);
+    const yesterday = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+    await page.locator('.action-form input[name=deadline]').fill(yesterday);
+    await page.locator('.action-form button[type=submit]').click();
+    await page.locator('.page-head .badge.overdue').waitFor();
+    const c = await api(`cases/${id}`);
+    assert(c.overdue === true && c.status === 'rectifying', `the API says overdue=${c.overdue}, status ${c.status}`);
+    await page.goto(`${base}/#/cases`);
+    await page.locator(`.column[data-status=rectifying] [data-case-id="${id}"].is-overdue .badge.overdue`).waitFor();
+    await page.locator('#overdue-only').check();
+    await page.waitForURL(/overdue=1/);
+    await page.locator(`[data-case-id="${id}"]`).waitFor();
+    assert((await page.locator(`[data-case-id="${caseId}"]`).count()) === 0, 'the taken-down case is listed as overdue');
+    await shot(page, '10b-cases-overdue.zh');
+  });
+
   await check('overview: counters and charts from /stats', async () => {
     await page.goto(`${base}/#/`);
     await page.locator('[data-counter=apps_tested]').waitFor();
