@@ -325,7 +325,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   serve_cmd->add_option("--scan-memory-mb", scan_memory_mb, "Memory limit of one scan process")
-      ->check(CLI::Range(64, 1 << 20))
+      ->check(CLI::Range(16, 1 << 20))
       ->capture_default_str();
   serve_cmd
       ->add_option("--scan-timeout", serve_opts.limits.wall_seconds,

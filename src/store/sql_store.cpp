@@ -188,6 +188,14 @@ class SqlStore final : public Store {
     std::lock_guard lock(mu_);
     Tx tx(*db_);
     if (!tx.ok()) return tx.error();
+    std::optional<int64_t> enterprise_id = metadata.enterprise_id;
+    if (!enterprise_id && user && user->role == Role::kEnterprise) {
+      enterprise_id = user->enterprise_id;
+    }
+    std::optional<int64_t> distributor_id = metadata.distributor_id;
+    if (!distributor_id && user && user->role == Role::kDistributor) {
+      distributor_id = user->distributor_id;
+    }
     if (!recheck) {
       // The newest scan of these bytes that did not fail: queued, running or done.
       auto r =
@@ -196,15 +204,21 @@ class SqlStore final : public Store {
             "ORDER BY s.id DESC LIMIT 1",
             {sha256});
       if (!r) return wrap(r.error(), "cannot look up earlier scans");
-      if (!r->empty()) return SubmitResult{r->first().i64(0), r->first().i64(1), true};
-    }
-    std::optional<int64_t> enterprise_id = metadata.enterprise_id;
-    if (!enterprise_id && user && user->role == Role::kEnterprise) {
-      enterprise_id = user->enterprise_id;
-    }
-    std::optional<int64_t> distributor_id = metadata.distributor_id;
-    if (!distributor_id && user && user->role == Role::kDistributor) {
-      distributor_id = user->distributor_id;
+      if (!r->empty()) {
+        const SubmitResult found{r->first().i64(0), r->first().i64(1), true};
+        // Known bytes from a distributor still tell that the distributor carries the app.
+        if (distributor_id) {
+          auto l =
+              q("INSERT INTO app_distributors (app_id, distributor_id, created_at) "
+                "SELECT DISTINCT v.app_id, ?, ? FROM app_versions v WHERE v.sha256 = ? AND "
+                "NOT EXISTS (SELECT 1 FROM app_distributors ad WHERE ad.app_id = v.app_id "
+                "AND ad.distributor_id = ?)",
+                {*distributor_id, now_ms(), sha256, *distributor_id});
+          if (!l) return wrap(l.error(), "cannot record the app's distributor");
+          if (Status st = tx.commit(); !st) return st.error();
+        }
+        return found;
+      }
     }
     const int64_t now = now_ms();
     SubmitResult out;
