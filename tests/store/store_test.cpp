@@ -222,6 +222,22 @@ TEST(Store, SubmitDedupesSameBytesUnlessRecheck) {
   EXPECT_FALSE(s->submit("not-a-sha", 1, {}, std::nullopt, false).has_value());
 }
 
+TEST(Store, DistributorSubmissionIsItsOwn) {
+  TempDir dir;
+  auto s = open_or_die(dir.path());
+  ASSERT_TRUE(s);
+  auto dan = s->add_user("dan", Role::kDistributor, "AppStore X");
+  ASSERT_TRUE(dan.has_value());
+  auto r = s->submit(sha_of("apk D"), 5, {}, dan->user, false);
+  ASSERT_TRUE(r.has_value()) << r.error().to_string();
+  auto sub = s->submission(r->submission_id);
+  ASSERT_TRUE(sub.has_value() && sub->has_value());
+  EXPECT_EQ((*sub)->distributor_id, dan->user.distributor_id); // a distributor user's own
+  auto seen = s->scan_info(dan->user, r->scan_id);
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_TRUE(seen->has_value()) << "a distributor must see the scan of its own submission";
+}
+
 TEST(Store, FailedScanIsNotReusedBySameBytes) {
   TempDir dir;
   auto s = open_or_die(dir.path());
