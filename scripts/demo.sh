@@ -15,7 +15,7 @@ bash tests/fixtures/build_fixtures.sh build/fixtures >/dev/null
 
 if [ -f web/package.json ]; then
   echo "== building the dashboard (npm)"
-  (cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+  bash web/npm_ci.sh && (cd web && npm run build --silent)
 fi
 data=./appaudit-demo
 samples=()
