@@ -173,6 +173,7 @@ json finding_json(const store::FindingRecord& f) {
   if (!f.review_state.empty()) {
     j["review"] = json{{"state", f.review_state},
                        {"by", opt(f.reviewed_by)},
+                       {"by_name", f.reviewed_by_name},
                        {"reason", f.review_reason},
                        {"at", opt(f.reviewed_at)}};
   }

@@ -315,27 +315,11 @@ class SqlStore final : public Store {
   Expected<std::vector<FindingRecord>> findings(int64_t scan_id) override {
     std::lock_guard lock(mu_);
     std::vector<FindingRecord> out;
-    auto r =
-        q("SELECT id, scan_id, rule, category, severity, party, json, review_state, "
-          "reviewed_by, review_reason, reviewed_at FROM findings WHERE scan_id = ? "
-          "ORDER BY id",
-          {scan_id});
+    auto r = q(std::string("SELECT ") + kFindingColumns +
+                   "FROM findings f WHERE f.scan_id = ? ORDER BY f.id",
+               {scan_id});
     if (!r) return wrap(r.error(), "cannot read the findings");
-    for (const Row& s : r->rows) {
-      FindingRecord f;
-      f.id = s.i64(0);
-      f.scan_id = s.i64(1);
-      f.rule = s.text(2);
-      f.category = s.text(3);
-      f.severity = s.text(4);
-      f.party = s.text(5);
-      f.json = s.text(6);
-      f.review_state = s.text(7);
-      f.reviewed_by = s.opt(8);
-      f.review_reason = s.text(9);
-      f.reviewed_at = s.opt(10);
-      out.push_back(std::move(f));
-    }
+    for (const Row& row : r->rows) out.push_back(read_finding(row));
     return out;
   }
 
@@ -1140,7 +1124,8 @@ class SqlStore final : public Store {
   static constexpr const char* kAppColumns =
       "a.id, a.package, a.label, a.enterprise_id, e.name, "
       "(SELECT COUNT(*) FROM app_versions v WHERE v.app_id = a.id), "
-      "(SELECT COUNT(*) FROM cases c WHERE c.app_id = a.id AND c.status <> 'rectified') ";
+      "(SELECT COUNT(*) FROM cases c WHERE c.app_id = a.id AND c.status IN ('open', 'rectifying', "
+      "'notified')) ";
 
   static AppInfo read_app(const Row& row) {
     AppInfo a;
@@ -1204,7 +1189,8 @@ class SqlStore final : public Store {
 
   static constexpr const char* kFindingColumns =
       "f.id, f.scan_id, f.rule, f.category, f.severity, f.party, f.json, f.review_state, "
-      "f.reviewed_by, f.review_reason, f.reviewed_at ";
+      "f.reviewed_by, f.review_reason, f.reviewed_at, "
+      "(SELECT name FROM users WHERE id = f.reviewed_by) ";
 
   static FindingRecord read_finding(const Row& s) {
     FindingRecord f;
@@ -1219,6 +1205,7 @@ class SqlStore final : public Store {
     f.reviewed_by = s.opt(8);
     f.review_reason = s.text(9);
     f.reviewed_at = s.opt(10);
+    f.reviewed_by_name = s.text(11);
     return f;
   }
 

@@ -108,6 +108,7 @@ struct FindingRecord {
   std::string json;         ///< the finding as in the JSON report
   std::string review_state; ///< "", "confirmed", "false_positive" or "waived"
   std::optional<int64_t> reviewed_by;
+  std::string reviewed_by_name; ///< read only: the reviewer's user name
   std::string review_reason;
   std::optional<int64_t> reviewed_at;
 };
@@ -165,7 +166,7 @@ struct AppInfo {
   std::optional<NamedId> enterprise;
   int64_t versions = 0;
   std::optional<AppVersionInfo> latest;
-  int64_t open_cases = 0; ///< cases not rectified (open, rectifying, notified, taken_down)
+  int64_t open_cases = 0; ///< cases still in progress: open, rectifying or notified
   // Filled by app() only:
   std::vector<AppVersionInfo> version_list; ///< newest first
   std::vector<NamedId> distributors;

@@ -392,6 +392,7 @@ class Api(unittest.TestCase):
                       {"state": "confirmed", "reason": "JAnalytics ships and is not disclosed"})
         self.assertEqual(st, 200, rf)
         self.assertEqual(rf["review"]["state"], "confirmed")
+        self.assertEqual(rf["review"]["by_name"], "regina")
         other = by_rule.get("no_rights_channel")
         if other:
             st, _ = call(s, "POST", "/api/v1/findings/%d/review" % other["id"], self.reg,
