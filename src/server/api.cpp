@@ -208,6 +208,12 @@ json case_json(const store::CaseInfo& c, int64_t now) {
               {"closed_at", opt(c.closed_at)}};
 }
 
+/// A string member of a request body; "" when absent or not a string (never throws).
+std::string text_field(const json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string month_of(int64_t ms) {
   const time_t t = static_cast<time_t>(ms / 1000);
   struct tm tm {};
@@ -758,8 +764,8 @@ void Api::install(httplib::Server& svr) {
              if (!regulator_only(*u, res)) return;
              auto body = body_json(req, res);
              if (!body) return;
-             const std::string state = body->value("state", "");
-             const std::string reason = body->value("reason", "");
+             const std::string state = text_field(*body, "state");
+             const std::string reason = text_field(*body, "reason");
              if (Status s = st.review_finding(id_of(req), state, *u, reason); !s) {
                return send_error(res, s.error());
              }
@@ -828,8 +834,12 @@ void Api::install(httplib::Server& svr) {
         if (v.is_number_integer()) ids.push_back(v.get<int64_t>());
       }
     }
-    const auto app_id = body->value("app_id", int64_t{0});
-    auto c = stores_.get().open_case(*u, app_id, ids, body->value("note", ""));
+    const auto app_id_it = body->find("app_id");
+    if (app_id_it == body->end() || !app_id_it->is_number_integer()) {
+      return send_error(res, 400, "app_id: an integer is needed");
+    }
+    const int64_t app_id = app_id_it->get<int64_t>();
+    auto c = stores_.get().open_case(*u, app_id, ids, text_field(*body, "note"));
     if (!c) return send_error(res, c.error());
     send_json(res, 201, case_json(*c, store::now_ms()));
   });
@@ -851,8 +861,8 @@ void Api::install(httplib::Server& svr) {
                  return send_error(res, 400, "deadline: YYYY-MM-DD or milliseconds");
                }
              }
-             auto c = st.case_action(*u, id_of(req), req.matches[2].str(), body->value("note", ""),
-                                     deadline);
+             auto c = st.case_action(*u, id_of(req), req.matches[2].str(),
+                                     text_field(*body, "note"), deadline);
              if (!c) return send_error(res, c.error());
              send_json(res, 200, case_json(*c, store::now_ms()));
            });
@@ -962,11 +972,13 @@ std::string find_web_dir(const std::string& given) {
   return {};
 }
 
-/// Removes upload leftovers of a previous run that was killed mid-upload.
+/// Removes leftovers of a previous run killed mid-upload or mid-scan (partial blobs, reports
+/// and error files of scans that will run again).
 void sweep_tmp(const std::string& dir) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".part") std::filesystem::remove(e.path(), ec);
+    const auto ext = e.path().extension();
+    if (ext == ".part" || ext == ".json" || ext == ".err") std::filesystem::remove(e.path(), ec);
   }
 }
 
@@ -992,6 +1004,7 @@ int serve(const ServeOptions& o) {
   }
   store::BlobStore blobs(o.data_dir + "/blobs");
   sweep_tmp(o.data_dir + "/blobs/tmp");
+  sweep_tmp(o.data_dir + "/work");
   knowledge::Knowledge k;
   try {
     k = knowledge::Knowledge::load_embedded();

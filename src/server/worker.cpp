@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -91,6 +92,8 @@ IsolatedScan run_isolated_scan(const std::string& scanner, const std::string& ap
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
+    // The scan dies with its worker: a server killed with -9 leaves no scan running.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     set_limit(RLIMIT_CPU, static_cast<uint64_t>(limits.cpu_seconds));
     set_limit(RLIMIT_AS, limits.memory_bytes);
     set_limit(RLIMIT_FSIZE, limits.output_bytes);

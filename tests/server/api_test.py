@@ -183,6 +183,19 @@ class Api(unittest.TestCase):
             st, _ = call(self.server, "POST", p, "f" * 64, body)
             self.assertEqual(st, 401, p)
 
+    def test_hostile_json_bodies(self):
+        s = self.server
+        for path in ["/api/v1/cases", "/api/v1/findings/1/review", "/api/v1/cases/1/order"]:
+            for body in [b"[", b"[1,2]", b"\xff\xfe", b'{"app_id": "x"}', b'"text"']:
+                st, answer = call(s, "POST", path, self.reg, body, "application/json")
+                self.assertIn(st, (400, 404), (path, body, answer))
+        st, answer = call(s, "POST", "/api/v1/cases", self.reg,
+                          {"app_id": self.scan1["app"]["id"], "finding_ids": "all", "note": 7})
+        self.assertEqual(st, 400, answer)
+        st, answer = call(s, "POST", "/api/v1/findings/1/review", self.reg,
+                          {"state": 5, "reason": ["x"]})
+        self.assertEqual(st, 400, answer)
+
     def test_me(self):
         st, me = call(self.server, "GET", "/api/v1/me", self.ent)
         self.assertEqual(st, 200)
