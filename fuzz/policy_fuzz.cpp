@@ -21,6 +21,7 @@ void check(const policy::PolicyText& text) {
   policy::PolicyReport r = reader().analyze(text);
   for (const auto& m : r.mentions) {
     if (m.span.start >= m.span.end || m.span.end > text.text.size()) __builtin_trap();
+    if (!(m.score >= 0 && m.score <= 1)) __builtin_trap(); // the tagger's probability
   }
   for (const auto& c : r.contacts) {
     if (c.span.start > c.span.end || c.span.end > text.text.size()) __builtin_trap();

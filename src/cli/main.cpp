@@ -118,6 +118,11 @@ int print_knowledge(const std::string& dir) {
     std::printf("    thresholds           %zu\n", k.thresholds().size());
     std::printf("  app_type_signals   %zu\n", k.app_type_signals().size());
     std::printf("  policy_terms       %zu\n", k.policy_terms().size());
+    if (const appaudit::knowledge::PolicyTagger* t = k.policy_tagger()) {
+      std::printf("  policy_tagger      %zu weights, threshold %.2f, trained on %s, %s (%s)\n",
+                  t->weights.size(), t->threshold, t->training.corpus.c_str(),
+                  t->training.split.c_str(), t->training.date.c_str());
+    }
     std::printf("  rules              %zu\n", k.rules().size());
     std::printf("  sources            %zu\n", k.sources().size());
     return kExitOk;

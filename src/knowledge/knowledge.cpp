@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -77,6 +78,12 @@ class EntryReader {
     if (v.is_null()) return std::nullopt;
     if (!v.is_number_integer()) fail(field, "must be an integer or null");
     return v.get<int>();
+  }
+  /// A finite number (integer or not).
+  double number(const std::string& field) {
+    const Json& v = get(field);
+    if (!v.is_number() || !std::isfinite(v.get<double>())) fail(field, "must be a number");
+    return v.get<double>();
   }
   std::vector<std::string> strings(const std::string& field) {
     const Json& v = get(field);
@@ -960,6 +967,42 @@ const char* to_string(TextStatus status) {
   return "unknown";
 }
 
+/// knowledge/policy_tagger.json: one model entry (see PolicyTagger).
+PolicyTagger read_policy_tagger(EntryReader& r, FileChecks& checks, const std::string& id,
+                                const std::string& file) {
+  PolicyTagger t;
+  t.id = id;
+  t.features = r.str_in("features", {"mention/1"});
+  t.bias = r.number("bias");
+  t.threshold = r.number("threshold");
+  if (!(t.threshold > 0 && t.threshold < 1)) r.fail("threshold", "must lie in (0, 1)");
+  const Json& w = r.get("weights");
+  if (!w.is_object() || w.empty()) r.fail("weights", "must be a non-empty object");
+  for (auto it = w.begin(); it != w.end(); ++it) {
+    if (!it.value().is_number() || !std::isfinite(it.value().get<double>())) {
+      r.fail("weights", "'" + it.key() + "' must be a number");
+    }
+    if (it.key().empty() || !valid_utf8(it.key())) {
+      r.fail("weights", "'" + it.key() + "' is not a feature name");
+    }
+    t.weights.emplace_back(it.key(), it.value().get<double>());
+  }
+  std::sort(t.weights.begin(), t.weights.end()); // nlohmann objects are sorted: a no-op
+  EntryReader tr(r.get("training"), file, r.where() + " training");
+  t.training.corpus = tr.str("corpus");
+  t.training.split = tr.str("split");
+  t.training.algorithm = tr.str("algorithm");
+  t.training.command = tr.str("command");
+  t.training.date = tr.str("date");
+  t.training.epochs = tr.integer("epochs");
+  t.training.seed = tr.integer("seed");
+  t.training.examples = tr.integer("examples");
+  t.training.positives = tr.integer("positives");
+  tr.finish();
+  t.sources = checks.sources(r);
+  return t;
+}
+
 Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
   Knowledge k;
   std::vector<ParsedFile> parsed;
@@ -1119,6 +1162,9 @@ Knowledge Knowledge::load(const std::vector<KnowledgeFile>& files) {
         k.rules_.push_back(read_rule(r, checks, id, f.path, refs));
       } else if (f.kind == "policy_terms") {
         k.policy_terms_.push_back(read_policy_term(r, checks, id, f.path, refs, pi_terms));
+      } else if (f.kind == "policy_tagger") {
+        if (!k.policy_tagger_.empty()) r.fail("id", "a second model (one tagger per file)");
+        k.policy_tagger_.push_back(read_policy_tagger(r, checks, id, f.path));
       } else {
         throw KnowledgeError("knowledge/" + f.path + ": unknown kind '" + f.kind + "'");
       }

@@ -341,6 +341,34 @@ struct PolicyTerm {
   std::vector<std::string> sources;
 };
 
+/// Where a learned model came from: what it was trained on, how, and when
+/// (knowledge/policy_tagger.json `training`).
+struct ModelTraining {
+  std::string corpus;    ///< e.g. CA4P-483 (387 files)
+  std::string split;     ///< which files trained it, e.g. "even ids (tune half)"
+  std::string algorithm; ///< e.g. logistic regression, SGD
+  std::string command;   ///< the exact command that regenerates the file
+  std::string date;      ///< YYYY-MM-DD
+  int epochs = 0;
+  int seed = 0;
+  int examples = 0;  ///< training mentions
+  int positives = 0; ///< of which labelled
+};
+
+/// The learned practice tagger of the policy reader (knowledge/policy_tagger.json): a linear
+/// model over named features of a PI mention (the feature set `features` is defined by
+/// src/policy/policy.cpp). score = 1 / (1 + exp(-(bias + sum of the weights of the mention's
+/// features))); a mention is a practice mention when score >= threshold.
+struct PolicyTagger {
+  std::string id;
+  std::string features; ///< feature-set version the weights belong to, e.g. "mention/1"
+  double bias = 0;
+  double threshold = 0.5;
+  std::vector<std::pair<std::string, double>> weights; ///< sorted by feature name
+  ModelTraining training;
+  std::vector<std::string> sources;
+};
+
 /// One knowledge file's bytes, by its path relative to knowledge/ ("sdks/cn.json").
 struct KnowledgeFile {
   std::string path;
@@ -380,6 +408,10 @@ class Knowledge {
   const std::vector<Threshold>& thresholds() const { return thresholds_; }
   const std::vector<Rule>& rules() const { return rules_; }
   const std::vector<PolicyTerm>& policy_terms() const { return policy_terms_; }
+  /// The learned practice tagger, nullptr when the files have none.
+  const PolicyTagger* policy_tagger() const {
+    return policy_tagger_.empty() ? nullptr : &policy_tagger_.front();
+  }
   /// Sources of all files, "file#id" → Source.
   const std::vector<Source>& sources() const { return sources_; }
 
@@ -420,6 +452,7 @@ class Knowledge {
   std::vector<Threshold> thresholds_;
   std::vector<Rule> rules_;
   std::vector<PolicyTerm> policy_terms_;
+  std::vector<PolicyTagger> policy_tagger_; ///< at most one
   std::vector<Source> sources_;
   std::string version_;
 };

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -321,17 +324,58 @@ int heading_level(const std::u32string& t, size_t b, size_t e) {
   return 0;
 }
 
-/// Sets `practice` and `generic` of every mention (docs/policy.md, "Practice mentions").
+/// The learned tagger as the reader uses it: feature name → weight.
+struct TaggerModel {
+  double bias = 0;
+  double threshold = 0.5;
+  std::unordered_map<std::string, double> weights;
+};
+
+/// Buckets of a count: 0, 1, 2, 3-4, 5-8, 9-16, 17+ (as "0".."6").
+std::string bucket(size_t n) {
+  int b = n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n <= 4 ? 3 : n <= 8 ? 4 : n <= 16 ? 5 : 6;
+  return std::to_string(b);
+}
+
+/// One code point for a feature name: blanks and line breaks as '_' (readable, one line).
+void append_cp(std::string& out, char32_t c) {
+  if (blank(c) || c < 0x20) c = '_';
+  if (c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF)) c = 0xFFFD;
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+/// Sets `practice`, `score` and `generic` of every mention (docs/policy.md, "Practice
+/// mentions"): the rule (a)–(e) as before, then — when there is a model — the learned tagger
+/// over the rule and the mention's context (feature set mention/1, listed in docs/policy.md).
+/// `features`, when given, receives every mention's features (for the trainer).
 void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32string>& generic,
                    const std::u32string& t, const std::u32string& folded, PolicyReport& r,
                    const std::vector<CueHit>& cues,
-                   const std::vector<std::vector<uint32_t>>& sentence_cues) {
+                   const std::vector<std::vector<uint32_t>>& sentence_cues,
+                   const TaggerModel* model, std::vector<std::vector<std::string>>* features) {
   auto kind_of = [&](uint32_t c) { return terms[cues[c].term].kind; };
+  // The cue kinds of each sentence as a bit set (linear in the cues, whatever the input).
+  static_assert(static_cast<int>(PolicyTermKind::kGenericBlocker) < 32);
+  std::vector<uint32_t> kinds(r.sentences.size(), 0);
+  for (size_t s = 0; s < r.sentences.size(); ++s) {
+    for (uint32_t c : sentence_cues[s]) kinds[s] |= 1u << static_cast<int>(kind_of(c));
+  }
   auto sentence_has = [&](uint32_t s, PolicyTermKind k1, PolicyTermKind k2) {
-    for (uint32_t c : sentence_cues[s]) {
-      if (kind_of(c) == k1 || kind_of(c) == k2) return true;
-    }
-    return false;
+    return (kinds[s] & ((1u << static_cast<int>(k1)) | (1u << static_cast<int>(k2)))) != 0;
   };
   // Lines: heading level and the section each line is in. The section is set by level-1
   // headings when the text has any, otherwise by any numbered heading.
@@ -362,12 +406,16 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
     return defs ? kOtherSection : practice ? kPracticeSection : other ? kOtherSection : kNeutral;
   };
   std::vector<Section> section(lines.size(), kNeutral);
+  std::vector<size_t> heading_line(lines.size(), SIZE_MAX); // the last heading at or before
   Section current = kNeutral;
+  size_t last_heading = SIZE_MAX;
   for (size_t l = 0; l < lines.size(); ++l) {
     if (level[l] == 1 || (!has_level1 && level[l] != 0)) {
       current = classify(lines[l].first, lines[l].second);
     }
+    if (level[l] != 0) last_heading = l;
     section[l] = current;
+    heading_line[l] = last_heading;
   }
   // A sentence continues a list when an earlier short sentence nearby ends with a colon and
   // has a practice verb or a list word ("我们会收集以下信息：").
@@ -392,35 +440,240 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
   auto is_clause_end = [](char32_t c) {
     return std::u32string_view(U"。！？；!?;\n，,：:").find(c) != std::u32string_view::npos;
   };
-  for (Mention& m : r.mentions) {
+  auto line_of = [&](uint32_t pos) {
+    return static_cast<size_t>(
+        std::upper_bound(
+            lines.begin(), lines.end(), pos,
+            [](uint32_t p, const std::pair<uint32_t, uint32_t>& l) { return p < l.first; }) -
+        lines.begin() - 1);
+  };
+  // Start of the clause (between ，：。；) at each position.
+  std::vector<uint32_t> clause_start(t.size() + 1, 0);
+  for (size_t i = 1; i <= t.size(); ++i) {
+    clause_start[i] = is_clause_end(t[i - 1]) ? static_cast<uint32_t>(i) : clause_start[i - 1];
+  }
+  // Per sentence (built on first use): its practice verbs and generic blockers sorted by end
+  // (then start), with the running maximum of their starts.
+  struct SentenceVerbs {
+    bool ready = false;
+    std::vector<uint32_t> verbs, blockers;                     ///< cue indices
+    std::vector<uint32_t> verbs_max_start, blockers_max_start; ///< prefix maxima
+    uint32_t last_verb_start = 0;
+  };
+  std::vector<SentenceVerbs> sentence_verbs(r.sentences.size());
+  auto verbs_of = [&](uint32_t s) -> const SentenceVerbs& {
+    SentenceVerbs& v = sentence_verbs[s];
+    if (v.ready) return v;
+    v.ready = true;
+    for (uint32_t c : sentence_cues[s]) {
+      if (kind_of(c) == PolicyTermKind::kPractice) v.verbs.push_back(c);
+      if (kind_of(c) == PolicyTermKind::kGenericBlocker) v.blockers.push_back(c);
+    }
+    auto by_end = [&](uint32_t a, uint32_t b) {
+      return cues[a].end != cues[b].end
+                 ? cues[a].end < cues[b].end
+                 : (cues[a].start != cues[b].start ? cues[a].start < cues[b].start : a < b);
+    };
+    for (auto* list : {&v.verbs, &v.blockers}) {
+      std::sort(list->begin(), list->end(), by_end);
+      std::vector<uint32_t>& maxima = list == &v.verbs ? v.verbs_max_start : v.blockers_max_start;
+      uint32_t best = 0;
+      for (uint32_t c : *list) maxima.push_back(best = std::max(best, cues[c].start));
+    }
+    if (!v.verbs.empty()) v.last_verb_start = v.verbs_max_start.back();
+    return v;
+  };
+  // How many of `list` (sorted by end) end at or before `pos`.
+  auto before = [&](const std::vector<uint32_t>& list, uint32_t pos) {
+    return static_cast<size_t>(
+        std::upper_bound(list.begin(), list.end(), pos,
+                         [&](uint32_t p, uint32_t c) { return p < cues[c].end; }) -
+        list.begin());
+  };
+  const bool want = model != nullptr || features != nullptr;
+  if (features != nullptr) features->assign(r.mentions.size(), {});
+  // Sentence-level features and their weight sum, computed once per sentence with mentions.
+  std::vector<std::vector<std::string>> sentence_features(want ? r.sentences.size() : 0);
+  std::vector<double> sentence_sum(want ? r.sentences.size() : 0, 0.0);
+  std::vector<char> sentence_done(want ? r.sentences.size() : 0, 0);
+  std::vector<uint32_t> mentions_in(r.sentences.size(), 0);
+  for (const Mention& m : r.mentions) ++mentions_in[m.sentence];
+  std::vector<uint32_t> index_in(r.mentions.size(), 0);
+  {
+    std::vector<uint32_t> seen(r.sentences.size(), 0);
+    for (size_t i = 0; i < r.mentions.size(); ++i) index_in[i] = seen[r.mentions[i].sentence]++;
+  }
+  const size_t doc_len = std::max<size_t>(t.size(), 1);
+  auto lookup = [&](const std::string& f) {
+    if (model == nullptr) return 0.0;
+    auto it = model->weights.find(f);
+    return it == model->weights.end() ? 0.0 : it->second;
+  };
+  auto sentence_level = [&](uint32_t s, bool list) {
+    std::vector<std::string>& fs = sentence_features[s];
+    const auto [b, e] = trimmed(s);
+    std::vector<std::string> uniq;
+    uniq.reserve(64);
+    for (uint32_t c : sentence_cues[s]) {
+      uniq.push_back(std::string("sk=") + knowledge::to_string(kind_of(c)));
+      std::string name = "sc=";
+      for (uint32_t i = cues[c].start; i < cues[c].end; ++i) append_cp(name, folded[i]);
+      uniq.push_back(std::move(name));
+    }
+    // Character bigrams of the sentence (at most its first 300 characters).
+    for (size_t i = b; i + 1 < e && i < b + 300; ++i) {
+      if (blank(t[i]) || blank(t[i + 1])) continue;
+      std::string name = "sb=";
+      append_cp(name, folded[i]);
+      append_cp(name, folded[i + 1]);
+      uniq.push_back(std::move(name));
+    }
+    const size_t line = line_of(r.sentences[s].first);
+    if (heading_line[line] != SIZE_MAX) {
+      const auto [hb, he] = lines[heading_line[line]];
+      for (size_t i = hb; i + 1 < he && i < hb + 40; ++i) {
+        if (blank(t[i]) || blank(t[i + 1])) continue;
+        std::string name = "hb=";
+        append_cp(name, folded[i]);
+        append_cp(name, folded[i + 1]);
+        uniq.push_back(std::move(name));
+      }
+    }
+    std::sort(uniq.begin(), uniq.end());
+    uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+    fs = std::move(uniq);
+    fs.push_back("slen=" + bucket((e - b + 4) / 5));
+    if (e > b && (t[e - 1] == U'：' || t[e - 1] == ':')) fs.push_back("colon");
+    if (list) fs.push_back("list");
+    fs.push_back("hl=" + std::to_string(level[line]));
+    fs.push_back("sec=" + std::to_string(static_cast<int>(section[line])));
+    const size_t decile = std::min<size_t>(9, r.sentences[s].first * 10 / doc_len);
+    fs.push_back("pos=" + std::to_string(decile));
+    fs.push_back("dpos=" + bucket(doc_len / 1000) + "_" + std::to_string(decile));
+    fs.push_back("apos=" + bucket(r.sentences[s].first / 500));
+    fs.push_back("nm=" + bucket(mentions_in[s]));
+    if (t.substr(lines[line].first, lines[line].second - lines[line].first).find(U'\t') !=
+        std::u32string::npos) {
+      fs.push_back("tab");
+    }
+    if (s > 0 && sentence_has(s - 1, PolicyTermKind::kPractice, PolicyTermKind::kPractice)) {
+      fs.push_back("prevp");
+    }
+    double sum = 0;
+    for (const std::string& f : fs) sum += lookup(f);
+    sentence_sum[s] = sum;
+    sentence_done[s] = 1;
+  };
+  for (size_t mi = 0; mi < r.mentions.size(); ++mi) {
+    Mention& m = r.mentions[mi];
     const uint32_t s = m.sentence, ms = m.span.start;
     m.generic = generic.count(folded.substr(ms, m.span.end - ms)) != 0;
-    const size_t line = static_cast<size_t>(
-        std::upper_bound(
-            lines.begin(), lines.end(), ms,
-            [](uint32_t pos, const std::pair<uint32_t, uint32_t>& l) { return pos < l.first; }) -
-        lines.begin() - 1);
-    if (level[line] != 0 || section[line] == kOtherSection) continue;
-    if (sentence_has(s, PolicyTermKind::kNonPractice, PolicyTermKind::kNonPractice)) continue;
-    if (!sentence_has(s, PolicyTermKind::kPractice, PolicyTermKind::kPractice) &&
-        !continues_list(s)) {
+    const size_t line = line_of(ms);
+    // The rule (docs/policy.md, "Practice mentions" (a)–(e)).
+    bool rule = true;
+    const bool list = continues_list(s);
+    const bool verb_in_sentence =
+        sentence_has(s, PolicyTermKind::kPractice, PolicyTermKind::kPractice);
+    const uint32_t clause = clause_start[ms];
+    const uint32_t lo = std::max(clause, ms >= 8 ? ms - 8 : 0u);
+    // Practice verbs and generic blockers ending at or before the mention: the one ending
+    // last (the nearest verb), and whether one starts at or after `lo` / the clause start.
+    const SentenceVerbs& sv = verbs_of(s);
+    const size_t nv = before(sv.verbs, ms), nb = before(sv.blockers, ms);
+    const bool verb_before = nv > 0;
+    const bool verb_clause = verb_before && sv.verbs_max_start[nv - 1] >= clause;
+    const bool verb8 = verb_before && sv.verbs_max_start[nv - 1] >= lo;
+    const bool blocked8 = nb > 0 && sv.blockers_max_start[nb - 1] >= lo;
+    const bool verb_after = !sv.verbs.empty() && sv.last_verb_start >= m.span.end;
+    const CueHit* nearest = nullptr;
+    if (verb_before) {
+      size_t k = nv - 1;
+      while (k > 0 && cues[sv.verbs[k - 1]].end == cues[sv.verbs[k]].end) --k;
+      nearest = &cues[sv.verbs[k]];
+    }
+    if (level[line] != 0 || section[line] == kOtherSection) rule = false;
+    if (rule && sentence_has(s, PolicyTermKind::kNonPractice, PolicyTermKind::kNonPractice)) {
+      rule = false;
+    }
+    if (rule && !verb_in_sentence && !list) rule = false;
+    // A generic term only as the object right after a practice verb (共享您的个人信息), within
+    // 8 characters of the same clause, and with no rights/protection word there.
+    if (rule && m.generic && (!verb8 || blocked8)) rule = false;
+    if (!want) {
+      m.practice = rule;
+      m.score = rule ? 1 : 0;
       continue;
     }
-    if (m.generic) {
-      // Only as the object right after a practice verb (共享您的个人信息), within 8 characters
-      // of the same clause, and with no rights/protection word there (保护您的个人信息).
-      uint32_t c = ms;
-      while (c > 0 && !is_clause_end(t[c - 1])) --c;
-      const uint32_t lo = std::max(c, ms >= 8 ? ms - 8 : 0u);
-      bool verb = false, blocked = false;
-      for (uint32_t k : sentence_cues[s]) {
-        if (cues[k].start < lo || cues[k].end > ms) continue;
-        verb = verb || kind_of(k) == PolicyTermKind::kPractice;
-        blocked = blocked || kind_of(k) == PolicyTermKind::kGenericBlocker;
+    if (!sentence_done[s]) sentence_level(s, list);
+    std::vector<std::string> fs;
+    fs.push_back(rule ? "rule=1" : "rule=0");
+    fs.push_back("term=" + m.term);
+    fs.push_back("type=" + m.pi_type);
+    std::string word = "w=";
+    for (uint32_t i = ms; i < m.span.end; ++i) append_cp(word, folded[i]);
+    fs.push_back(word + (rule ? "&rule=1" : "&rule=0"));
+    fs.push_back(std::move(word));
+    if (m.generic) fs.push_back(verb8 ? "gen&pv8" : "gen");
+    if (m.negated) fs.push_back("neg");
+    for (size_t n = 1; n <= 3; ++n) {
+      std::string left = "l" + std::to_string(n) + "=", right = "r" + std::to_string(n) + "=";
+      for (size_t i = n; i >= 1; --i) append_cp(left, ms >= i ? folded[ms - i] : U'^');
+      for (size_t i = 0; i < n; ++i) {
+        append_cp(right, m.span.end + i < t.size() ? folded[m.span.end + i] : U'$');
       }
-      if (!verb || blocked) continue;
+      fs.push_back(std::move(left));
+      fs.push_back(std::move(right));
     }
-    m.practice = true;
+    // Bigrams of the 12 characters before and after the mention within its sentence.
+    {
+      const uint32_t sb = r.sentences[s].first, se = r.sentences[s].second;
+      std::vector<std::string> near;
+      const uint32_t from = std::max(sb, ms >= 12 ? ms - 12 : 0u);
+      for (uint32_t i = from; i + 1 < ms; ++i) {
+        std::string name = "lb=";
+        append_cp(name, folded[i]);
+        append_cp(name, folded[i + 1]);
+        near.push_back(std::move(name));
+      }
+      const uint32_t to = std::min<uint32_t>(se, m.span.end + 12);
+      for (uint32_t i = m.span.end; i + 1 < to; ++i) {
+        std::string name = "rb=";
+        append_cp(name, folded[i]);
+        append_cp(name, folded[i + 1]);
+        near.push_back(std::move(name));
+      }
+      std::sort(near.begin(), near.end());
+      near.erase(std::unique(near.begin(), near.end()), near.end());
+      fs.insert(fs.end(), std::make_move_iterator(near.begin()),
+                std::make_move_iterator(near.end()));
+    }
+    if (verb8) fs.push_back("pv8");
+    if (blocked8) fs.push_back("gb8");
+    if (verb_clause) fs.push_back("pvcl");
+    if (verb_before) fs.push_back("pvs");
+    if (verb_after) fs.push_back("pva");
+    if (nearest != nullptr) {
+      std::string name = "pvt=";
+      for (uint32_t i = nearest->start; i < nearest->end; ++i) append_cp(name, folded[i]);
+      fs.push_back(std::move(name));
+    }
+    fs.push_back("idx=" + bucket(index_in[mi]));
+    if (index_in[mi] + 1 == mentions_in[s]) fs.push_back("lastm");
+    if (model != nullptr) {
+      double z = model->bias + sentence_sum[s];
+      for (const std::string& f : fs) z += lookup(f);
+      const double p = 1.0 / (1.0 + std::exp(-z));
+      m.score = std::round(p * 1000) / 1000;
+      m.practice = m.score >= model->threshold;
+    } else {
+      m.practice = rule;
+      m.score = rule ? 1 : 0;
+    }
+    if (features != nullptr) {
+      std::vector<std::string>& out = (*features)[mi];
+      out = sentence_features[s];
+      out.insert(out.end(), std::make_move_iterator(fs.begin()), std::make_move_iterator(fs.end()));
+    }
   }
 }
 
@@ -433,6 +686,7 @@ struct PolicyReader::Impl {
   std::vector<SdkName> sdk_names;
   Trie sdk_trie;
   std::set<std::u32string> generic; ///< folded generic PI terms
+  std::optional<TaggerModel> model; ///< the learned practice tagger
 };
 
 PolicyReader::PolicyReader(const knowledge::Knowledge& k) : impl_(std::make_unique<Impl>()) {
@@ -452,6 +706,13 @@ PolicyReader::PolicyReader(const knowledge::Knowledge& k) : impl_(std::make_uniq
                      : impl_->cue_trie;
     for (const std::string& term : t.terms) trie.insert(from_utf8(term), index);
   }
+  if (const knowledge::PolicyTagger* tagger = k.policy_tagger()) {
+    TaggerModel& m = impl_->model.emplace();
+    m.bias = tagger->bias;
+    m.threshold = tagger->threshold;
+    m.weights.reserve(tagger->weights.size());
+    for (const auto& [name, weight] : tagger->weights) m.weights.emplace(name, weight);
+  }
   for (const knowledge::Sdk& s : k.sdks()) {
     const uint32_t index = static_cast<uint32_t>(impl_->sdk_names.size());
     impl_->sdk_names.push_back({s.id, s.name_zh});
@@ -461,7 +722,8 @@ PolicyReader::PolicyReader(const knowledge::Knowledge& k) : impl_(std::make_uniq
 
 PolicyReader::~PolicyReader() = default;
 
-PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
+PolicyReport PolicyReader::analyze(const PolicyText& doc,
+                                   std::vector<std::vector<std::string>>* features) const {
   const Impl& im = *impl_;
   const std::u32string& t = doc.text;
   PolicyReport r;
@@ -601,7 +863,8 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc) const {
   }
   for (auto& [name, right] : rights) r.rights.push_back(std::move(right));
 
-  mark_practice(im.terms, im.generic, t, folded, r, cues, sentence_cues);
+  mark_practice(im.terms, im.generic, t, folded, r, cues, sentence_cues,
+                im.model ? &*im.model : nullptr, features);
 
   // Policy title, SDK list heading, last-updated date.
   uint32_t sdk_list_at = UINT32_MAX;

@@ -39,8 +39,13 @@ struct Mention {
   /// accessed …), the way the CA4P annotators mark data: a sentence with a practice verb, or a
   /// list introduced by one ("我们会收集以下信息："); not a heading; not in a section about
   /// rights, security, minors, definitions or policy updates; no rights/protection word in
-  /// the sentence; a generic term only right after a practice verb. See docs/policy.md.
+  /// the sentence; a generic term only right after a practice verb. That rule is one feature
+  /// of the learned tagger, which decides: see `score` and docs/policy.md.
   bool practice = false;
+  /// The learned tagger's probability that the annotators would label this mention as data
+  /// (knowledge/policy_tagger.json; 0–1, three decimals); `practice` is score >= the model's
+  /// threshold. Without a model: 1 when the rule above holds, else 0.
+  double score = 0;
   bool generic = false;  ///< a vague term (个人信息, 用户信息), knowledge kind `generic`
   uint32_t sentence = 0; ///< index into PolicyReport::sentences
 };
@@ -110,7 +115,10 @@ class PolicyReader {
   PolicyReader(const PolicyReader&) = delete;
   PolicyReader& operator=(const PolicyReader&) = delete;
 
-  PolicyReport analyze(const PolicyText& text) const;
+  /// Reads the text. When `features` is given, it receives the tagger's features of every
+  /// mention (same order as PolicyReport::mentions): what the trainer learns from.
+  PolicyReport analyze(const PolicyText& text,
+                       std::vector<std::vector<std::string>>* features = nullptr) const;
 
  private:
   struct Impl;

@@ -55,6 +55,7 @@ nlohmann::ordered_json policy_object(const policy::PolicyReport& r, const Policy
     mj["term"] = m.term;
     mj["negated"] = m.negated;
     mj["practice"] = m.practice;
+    mj["score"] = m.score;
     mj["generic"] = m.generic;
     mj["sentence"] = m.sentence;
     if (html) {

@@ -132,6 +132,74 @@ TEST(KnowledgeLoader, RejectsBrokenReferencesTypesAndOrder) {
 namespace appaudit::knowledge {
 namespace {
 
+// The shipped practice tagger (knowledge/policy_tagger.json, written by
+// tests/tools/policy_tagger_train.cpp) loads, says how it was trained, and was trained on the
+// tune half only: the odd-id half of CA4P-483 is what its figures are measured on.
+TEST(Knowledge, ShippedPolicyTaggerLoadsWithItsProvenance) {
+  const PolicyTagger* t = kb().policy_tagger();
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->features, "mention/1");
+  EXPECT_GT(t->threshold, 0.0);
+  EXPECT_LT(t->threshold, 1.0);
+  EXPECT_GT(t->weights.size(), 1000u);
+  EXPECT_TRUE(std::is_sorted(t->weights.begin(), t->weights.end()));
+  EXPECT_NE(t->training.corpus.find("CA4P-483"), std::string::npos);
+  EXPECT_NE(t->training.split.find("even ids"), std::string::npos);
+  EXPECT_NE(t->training.command.find("policy_tagger_train"), std::string::npos);
+  EXPECT_NE(t->training.command.find("--split even"), std::string::npos);
+  EXPECT_GT(t->training.epochs, 0);
+  EXPECT_GT(t->training.examples, t->training.positives);
+  EXPECT_GT(t->training.positives, 0);
+  // The features of set mention/1 the reader emits for every mention are in the model (a
+  // model trained with another feature extraction would miss them).
+  auto has = [&](const std::string& name) {
+    return std::binary_search(t->weights.begin(), t->weights.end(),
+                              std::pair<std::string, double>(name, 0.0),
+                              [](const auto& a, const auto& b) { return a.first < b.first; });
+  };
+  for (const char* name : {"rule=1", "rule=0", "term=pi.personal_info", "pos=0", "sk=practice"}) {
+    EXPECT_TRUE(has(name)) << name;
+  }
+}
+
+std::string tagger_error(const std::string& entry) {
+  const std::string file = R"({"schema": "appaudit.knowledge.policy_tagger/1",
+    "sources": {"s": {"title": "T", "url": "https://example.org"}}, "entries": [)" +
+                           entry + "]}";
+  try {
+    Knowledge::load({{"policy_tagger.json", file}});
+  } catch (const KnowledgeError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kGoodTagger = R"({"id": "t", "features": "mention/1", "bias": -1, "threshold": 0.5,
+  "weights": {"rule=1": 2.5, "sb=收集": 0.25},
+  "training": {"corpus": "c", "split": "s", "algorithm": "a", "command": "x", "date": "d",
+               "epochs": 1, "seed": 1, "examples": 2, "positives": 1},
+  "sources": ["s"]})";
+
+TEST(KnowledgeLoader, PolicyTaggerAcceptsAModelAndRejectsBrokenOnes) {
+  EXPECT_EQ(tagger_error(kGoodTagger), "");
+  auto with = [](std::string from, const std::string& to) {
+    std::string s = kGoodTagger;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  EXPECT_NE(tagger_error(with("\"threshold\": 0.5", "\"threshold\": 1.5")).find("threshold"),
+            std::string::npos);
+  EXPECT_NE(tagger_error(with("\"mention/1\"", "\"mention/9\"")).find("features"),
+            std::string::npos);
+  EXPECT_NE(tagger_error(with("2.5", "\"high\"")).find("rule=1"), std::string::npos);
+  EXPECT_NE(tagger_error(with("\"seed\": 1", "\"seed\": 1, \"gpu\": true")).find("gpu"),
+            std::string::npos);
+  EXPECT_NE(
+      tagger_error(with("\"weights\": {\"rule=1\": 2.5, \"sb=收集\": 0.25}", "\"weights\": {}"))
+          .find("weights"),
+      std::string::npos);
+}
+
 TEST(Knowledge, NoPackagePrefixOrComponentClaimedByTwoSdks) {
   // Attribution needs one owner per exact prefix (nested prefixes are fine: longest wins).
   std::map<std::string, std::string> owner;
