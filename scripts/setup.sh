@@ -11,6 +11,9 @@ packages=(
   libxlsxwriter-dev
   # the platform's embedded database (store layer: SQLite 3.35+ for UPDATE ... RETURNING)
   libsqlite3-dev
+  # PostgreSQL: the client library the store links (libpq), and the server the store and queue
+  # tests start a throwaway instance of (scripts/pg_test_server.sh)
+  libpq-dev postgresql
   # tests, benchmarks, fuzzing (clang's libFuzzer runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3 time
   # peers and fixture tools
