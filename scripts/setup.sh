@@ -11,6 +11,8 @@ packages=(
   libxlsxwriter-dev
   # the platform's embedded database (store layer: SQLite 3.35+ for UPDATE ... RETURNING)
   libsqlite3-dev
+  # the HTTP server of `appaudit serve`; wrk for its load test
+  libcpp-httplib-dev wrk
   # PostgreSQL: the client library the store links (libpq), and the server the store and queue
   # tests start a throwaway instance of (scripts/pg_test_server.sh)
   libpq-dev postgresql

@@ -10,6 +10,8 @@
 //                    [--distributor NAME] [--data-dir DIR] [--db URI]
 //                                         create a platform user; its API token is the last
 //                                         line of stdout (only its hash is stored)
+//   appaudit serve [--data-dir DIR] [--listen HOST:PORT] [--workers N] [--sample APK]...
+//                                         the platform: HTTP API, dashboard, scan workers
 //
 // Exit codes: 0 scanned (the report may carry diagnostics); 2 the input is not usable or the
 // command line is wrong, with one line on stderr saying which file, what and where.
@@ -35,6 +37,7 @@
 #include "report/text_report.hpp"
 #include "report/xlsx_report.hpp"
 #include "rules/rules.hpp"
+#include "server/server.hpp"
 #include "store/store.hpp"
 
 namespace {
@@ -309,6 +312,48 @@ int main(int argc, char** argv) {
                        "A PostgreSQL database (postgresql://user@host:port/db) instead of the "
                        "SQLite database in the data folder");
 
+  appaudit::server::ServeOptions serve_opts;
+  std::string listen = "127.0.0.1:8080";
+  int scan_memory_mb = static_cast<int>(serve_opts.limits.memory_bytes >> 20);
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "Run the platform: HTTP API under /api/v1, the dashboard, and scan workers");
+  serve_cmd->add_option("--data-dir", serve_opts.data_dir, "Data folder (database, APK blobs)")
+      ->capture_default_str();
+  serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  serve_cmd->add_option("--workers", serve_opts.workers, "Scans run at once")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  serve_cmd->add_option("--http-threads", serve_opts.http_threads, "Threads answering requests")
+      ->check(CLI::Range(2, 256))
+      ->capture_default_str();
+  serve_cmd->add_option("--web-dir", serve_opts.web_dir,
+                        "The dashboard's built files (default: web/dist of this build)");
+  serve_cmd
+      ->add_option("--scan-cpu-seconds", serve_opts.limits.cpu_seconds,
+                   "CPU-time limit of one scan process")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  serve_cmd->add_option("--scan-memory-mb", scan_memory_mb, "Memory limit of one scan process")
+      ->check(CLI::Range(16, 1 << 20))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--scan-timeout", serve_opts.limits.wall_seconds,
+                   "Wall-clock limit of one scan, seconds")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--lease-seconds", serve_opts.lease_seconds,
+                   "How long a scan stays claimed without a heartbeat before another "
+                   "worker takes it over (after a crash)")
+      ->check(CLI::Range(2, 3600))
+      ->capture_default_str();
+  serve_cmd->add_option("--max-upload-mb", serve_opts.max_upload_mb, "Largest accepted upload")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  serve_cmd->add_option("--sample", serve_opts.samples,
+                        "APK to submit at start as a demo regulator's (repeatable)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -322,6 +367,19 @@ int main(int argc, char** argv) {
   }
 
   if (knowledge_cmd->parsed()) return print_knowledge(knowledge_dir);
+  if (serve_cmd->parsed()) {
+    const size_t colon = listen.rfind(':');
+    if (colon == std::string::npos) return fail("usage: --listen HOST:PORT");
+    serve_opts.host = listen.substr(0, colon);
+    try {
+      serve_opts.port = std::stoi(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+      return fail("usage: --listen HOST:PORT: the port is not a number");
+    }
+    if (serve_opts.port < 0 || serve_opts.port > 65535) return fail("usage: --listen: bad port");
+    serve_opts.limits.memory_bytes = static_cast<uint64_t>(scan_memory_mb) << 20;
+    return appaudit::server::serve(serve_opts);
+  }
   if (user_add->parsed()) {
     return run_user_add(user_name, user_role, user_enterprise, user_distributor, data_dir, db_uri);
   }

@@ -109,74 +109,108 @@ bool BlobStore::contains(std::string_view sha256) const {
   return !p.empty() && ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-Expected<BlobInfo> BlobStore::put(const BlobReader& read, uint64_t max_size,
-                                  std::string_view expected_sha256) {
+struct BlobWriter::Impl {
+  Impl(const BlobStore& s, std::string path, int fd, uint64_t max)
+      : store(s), tmp(std::move(path), fd), max_size(max) {}
+  const BlobStore& store;
+  TempFile tmp;
+  std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx{EVP_MD_CTX_new()};
+  uint64_t max_size;
+  bool dead = false;
+};
+
+BlobWriter::BlobWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+BlobWriter::~BlobWriter() = default;
+
+Status BlobWriter::write(const char* data, size_t n) {
+  Impl& w = *impl_;
+  if (w.dead) return make_error(Errc::kIo, "write after a failed write", w.tmp.path());
+  size_ += n;
+  if (size_ > w.max_size) {
+    w.dead = true;
+    return make_error(Errc::kLimit,
+                      "larger than the limit of " + std::to_string(w.max_size) + " bytes");
+  }
+  EVP_DigestUpdate(w.ctx.get(), data, n);
+  size_t off = 0;
+  while (off < n) {
+    const ssize_t got = ::write(w.tmp.fd(), data + off, n - off);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      w.dead = true;
+      return make_error(Errc::kIo, "cannot write: " + errno_text(), w.tmp.path());
+    }
+    off += static_cast<size_t>(got);
+  }
+  return {};
+}
+
+Expected<BlobInfo> BlobWriter::finish(std::string_view expected_sha256) {
+  Impl& w = *impl_;
+  if (w.dead) return make_error(Errc::kIo, "finish after a failed write", w.tmp.path());
+  w.dead = true; // one finish per writer
   if (!expected_sha256.empty() && !is_sha256_hex(expected_sha256)) {
     return make_error(Errc::kMalformed, "expected SHA-256 is not 64 lower-case hex digits");
   }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  EVP_DigestFinal_ex(w.ctx.get(), md, &md_len);
+  BlobInfo info;
+  info.sha256 = to_hex(md, md_len);
+  info.size = size_;
+  if (!expected_sha256.empty() && expected_sha256 != info.sha256) {
+    return make_error(Errc::kMalformed, "contents have SHA-256 " + info.sha256 +
+                                            ", not the expected " + std::string(expected_sha256));
+  }
+  if (::fsync(w.tmp.fd()) != 0 || w.tmp.close_fd() != 0) {
+    return make_error(Errc::kIo, "cannot sync: " + errno_text(), w.tmp.path());
+  }
+  const std::string fan_dir = w.store.root() + "/" + info.sha256.substr(0, 2);
+  if (Status s = make_dir(fan_dir); !s) return s.error();
+  const std::string final_path = fan_dir + "/" + info.sha256;
+  if (w.store.contains(info.sha256)) {
+    info.existed = true; // same name, same bytes: keep the old copy, drop the temporary one
+    return info;
+  }
+  if (::rename(w.tmp.path().c_str(), final_path.c_str()) != 0) {
+    return make_error(Errc::kIo, "cannot move into place: " + errno_text(), final_path);
+  }
+  w.tmp.release();
+  if (Status s = fsync_dir(fan_dir); !s) return s.error();
+  return info;
+}
+
+Expected<std::unique_ptr<BlobWriter>> BlobStore::begin(uint64_t max_size) {
   const std::string tmp_dir = root_ + "/tmp";
   if (Status s = make_dir(root_); !s) return s.error();
   if (Status s = make_dir(tmp_dir); !s) return s.error();
-
   const std::string name = random_hex(12);
   if (name.empty()) return make_error(Errc::kIo, "no randomness for a temporary name");
   std::string tmp_path = tmp_dir + "/" + name + ".part";
   const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return make_error(Errc::kIo, "cannot create: " + errno_text(), tmp_path);
-  TempFile tmp(tmp_path, fd);
-
-  std::unique_ptr<EVP_MD_CTX, EvpCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+  auto impl = std::make_unique<BlobWriter::Impl>(*this, tmp_path, fd, max_size);
+  if (!impl->ctx || EVP_DigestInit_ex(impl->ctx.get(), EVP_sha256(), nullptr) != 1) {
     return make_error(Errc::kIo, "SHA-256 unavailable");
   }
+  return std::unique_ptr<BlobWriter>(new BlobWriter(std::move(impl)));
+}
+
+Expected<BlobInfo> BlobStore::put(const BlobReader& read, uint64_t max_size,
+                                  std::string_view expected_sha256) {
+  if (!expected_sha256.empty() && !is_sha256_hex(expected_sha256)) {
+    return make_error(Errc::kMalformed, "expected SHA-256 is not 64 lower-case hex digits");
+  }
+  auto writer = begin(max_size);
+  if (!writer) return writer.error();
   std::vector<char> buffer(1 << 16);
-  uint64_t size = 0;
   while (true) {
     Expected<size_t> got = read(buffer.data(), buffer.size());
     if (!got) return got.error();
     if (*got == 0) break;
-    size += *got;
-    if (size > max_size) {
-      return make_error(Errc::kLimit,
-                        "larger than the limit of " + std::to_string(max_size) + " bytes");
-    }
-    EVP_DigestUpdate(ctx.get(), buffer.data(), *got);
-    size_t off = 0;
-    while (off < *got) {
-      const ssize_t w = ::write(tmp.fd(), buffer.data() + off, *got - off);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return make_error(Errc::kIo, "cannot write: " + errno_text(), tmp.path());
-      }
-      off += static_cast<size_t>(w);
-    }
+    if (Status s = (*writer)->write(buffer.data(), *got); !s) return s.error();
   }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  EVP_DigestFinal_ex(ctx.get(), md, &md_len);
-  BlobInfo info;
-  info.sha256 = to_hex(md, md_len);
-  info.size = size;
-  if (!expected_sha256.empty() && expected_sha256 != info.sha256) {
-    return make_error(Errc::kMalformed, "contents have SHA-256 " + info.sha256 +
-                                            ", not the expected " + std::string(expected_sha256));
-  }
-  if (::fsync(tmp.fd()) != 0 || tmp.close_fd() != 0) {
-    return make_error(Errc::kIo, "cannot sync: " + errno_text(), tmp.path());
-  }
-  const std::string fan_dir = root_ + "/" + info.sha256.substr(0, 2);
-  if (Status s = make_dir(fan_dir); !s) return s.error();
-  const std::string final_path = fan_dir + "/" + info.sha256;
-  if (contains(info.sha256)) {
-    info.existed = true; // same name, same bytes: keep the old copy, drop the temporary one
-    return info;
-  }
-  if (::rename(tmp.path().c_str(), final_path.c_str()) != 0) {
-    return make_error(Errc::kIo, "cannot move into place: " + errno_text(), final_path);
-  }
-  tmp.release();
-  if (Status s = fsync_dir(fan_dir); !s) return s.error();
-  return info;
+  return (*writer)->finish(expected_sha256);
 }
 
 Expected<BlobInfo> BlobStore::put_file(const std::string& path, uint64_t max_size,

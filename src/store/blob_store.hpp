@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,27 @@ struct BlobInfo {
 /// Reads up to `capacity` bytes into `buffer`; returns how many (0 at the end) or an Error.
 using BlobReader = std::function<Expected<size_t>(char* buffer, size_t capacity)>;
 
+/// A put in progress, fed by pushes (an HTTP body arriving in pieces). Nothing is visible in
+/// the store until finish() succeeds; dropping the writer removes its temporary file.
+class BlobWriter {
+ public:
+  ~BlobWriter();
+  BlobWriter(const BlobWriter&) = delete;
+  BlobWriter& operator=(const BlobWriter&) = delete;
+  /// Appends bytes; fails with kLimit past the size limit (the writer is then dead).
+  Status write(const char* data, size_t size);
+  uint64_t size() const { return size_; }
+  /// Syncs the file and moves it into place under its SHA-256 (see BlobStore::put).
+  Expected<BlobInfo> finish(std::string_view expected_sha256 = {});
+
+ private:
+  friend class BlobStore;
+  struct Impl;
+  explicit BlobWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  uint64_t size_ = 0;
+};
+
 class BlobStore {
  public:
   /// `root` is the blobs folder (DIR/blobs); created on first put.
@@ -37,6 +59,8 @@ class BlobStore {
   /// both cases nothing is kept.
   Expected<BlobInfo> put(const BlobReader& read, uint64_t max_size,
                          std::string_view expected_sha256 = {});
+  /// A push-style put: write() the bytes as they come, then finish().
+  Expected<std::unique_ptr<BlobWriter>> begin(uint64_t max_size);
   /// put() from a file on disk.
   Expected<BlobInfo> put_file(const std::string& path, uint64_t max_size,
                               std::string_view expected_sha256 = {});

@@ -98,6 +98,67 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at ON audit_log (at);
 )sql";
 
+// Migration 2: what the server's API and the regulator's workflow need. Apps get their label
+// and the distributors that carry them; submissions remember the distributor that sent them;
+// a submission may come with a privacy policy (a blob, by SHA-256); cases hold the findings
+// they were opened on, their events, and the takedown notices.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE apps ADD COLUMN label TEXT;
+ALTER TABLE submissions ADD COLUMN distributor_id BIGINT REFERENCES distributors (id);
+ALTER TABLE submissions ADD COLUMN policy_sha256 TEXT;
+CREATE TABLE app_distributors (
+  app_id BIGINT NOT NULL REFERENCES apps (id),
+  distributor_id BIGINT NOT NULL REFERENCES distributors (id),
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (app_id, distributor_id)
+);
+CREATE INDEX app_versions_sha256 ON app_versions (sha256);
+CREATE INDEX findings_rule ON findings (rule);
+CREATE TABLE cases (
+  id {id},
+  app_id BIGINT NOT NULL REFERENCES apps (id),
+  enterprise_id BIGINT REFERENCES enterprises (id),
+  status TEXT NOT NULL CHECK (status IN ('open', 'rectifying', 'rectified', 'notified',
+                                         'taken_down')),
+  deadline BIGINT,
+  note TEXT,
+  opened_by BIGINT REFERENCES users (id),
+  scan_id BIGINT NOT NULL REFERENCES scans (id),
+  recheck_scan_id BIGINT REFERENCES scans (id),
+  recheck_json TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  closed_at BIGINT
+);
+CREATE INDEX cases_app ON cases (app_id);
+CREATE INDEX cases_status ON cases (status);
+CREATE TABLE case_findings (
+  case_id BIGINT NOT NULL REFERENCES cases (id),
+  finding_id BIGINT NOT NULL REFERENCES findings (id),
+  rule TEXT NOT NULL,
+  PRIMARY KEY (case_id, finding_id)
+);
+CREATE TABLE case_events (
+  id {id},
+  case_id BIGINT NOT NULL REFERENCES cases (id),
+  at BIGINT NOT NULL,
+  user_id BIGINT REFERENCES users (id),
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  note TEXT
+);
+CREATE INDEX case_events_case ON case_events (case_id);
+CREATE TABLE notices (
+  id {id},
+  case_id BIGINT NOT NULL REFERENCES cases (id),
+  app_id BIGINT NOT NULL REFERENCES apps (id),
+  distributor_id BIGINT NOT NULL REFERENCES distributors (id),
+  kind TEXT NOT NULL CHECK (kind IN ('takedown')),
+  at BIGINT NOT NULL
+);
+CREATE INDEX notices_distributor ON notices (distributor_id);
+)sql";
+
 std::string render(std::string_view ddl, const Dialect& dialect) {
   std::string out;
   out.reserve(ddl.size() + 256);
@@ -131,6 +192,7 @@ const Dialect& postgres_dialect() {
 std::vector<Migration> migrations(const Dialect& dialect) {
   std::vector<Migration> out;
   out.push_back({1, "initial schema", render(kV1, dialect)});
+  out.push_back({2, "apps api, cases, notices", render(kV2, dialect)});
   return out;
 }
 

@@ -4,6 +4,7 @@
 // with their own Store, or processes) queue on the database lock instead of failing half-way.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -187,29 +188,50 @@ class SqlStore final : public Store {
     std::lock_guard lock(mu_);
     Tx tx(*db_);
     if (!tx.ok()) return tx.error();
+    std::optional<int64_t> enterprise_id = metadata.enterprise_id;
+    if (!enterprise_id && user && user->role == Role::kEnterprise) {
+      enterprise_id = user->enterprise_id;
+    }
+    std::optional<int64_t> distributor_id = metadata.distributor_id;
+    if (!distributor_id && user && user->role == Role::kDistributor) {
+      distributor_id = user->distributor_id;
+    }
     if (!recheck) {
       // The newest scan of these bytes that did not fail: queued, running or done.
       auto r =
           q("SELECT s.submission_id, s.id FROM scans s JOIN submissions b "
-            "ON b.id = s.submission_id WHERE b.sha256 = ? AND s.status <> 'failed' "
-            "ORDER BY s.id DESC LIMIT 1",
-            {sha256});
+            "ON b.id = s.submission_id WHERE b.sha256 = ? AND COALESCE(b.policy_sha256, '') = ? "
+            "AND s.status <> 'failed' ORDER BY s.id DESC LIMIT 1",
+            {sha256, metadata.policy_sha256});
       if (!r) return wrap(r.error(), "cannot look up earlier scans");
-      if (!r->empty()) return SubmitResult{r->first().i64(0), r->first().i64(1), true};
-    }
-    std::optional<int64_t> enterprise_id = metadata.enterprise_id;
-    if (!enterprise_id && user && user->role == Role::kEnterprise) {
-      enterprise_id = user->enterprise_id;
+      if (!r->empty()) {
+        const SubmitResult found{r->first().i64(0), r->first().i64(1), true};
+        // Known bytes from a distributor still tell that the distributor carries the app.
+        if (distributor_id) {
+          auto l =
+              q("INSERT INTO app_distributors (app_id, distributor_id, created_at) "
+                "SELECT DISTINCT v.app_id, ?, ? FROM app_versions v WHERE v.sha256 = ? AND "
+                "NOT EXISTS (SELECT 1 FROM app_distributors ad WHERE ad.app_id = v.app_id "
+                "AND ad.distributor_id = ?)",
+                {*distributor_id, now_ms(), sha256, *distributor_id});
+          if (!l) return wrap(l.error(), "cannot record the app's distributor");
+          if (Status st = tx.commit(); !st) return st.error();
+        }
+        return found;
+      }
     }
     const int64_t now = now_ms();
     SubmitResult out;
     {
       auto r =
           q("INSERT INTO submissions (sha256, size, app_type, source_channel, enterprise_id, "
-            "submitted_by, recheck, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "submitted_by, recheck, created_at, distributor_id, policy_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
             {sha256, size, Value::text_or_null(metadata.app_type),
              Value::text_or_null(metadata.source_channel), enterprise_id,
-             user ? std::optional<int64_t>(user->id) : std::nullopt, Value::flag(recheck), now});
+             user ? std::optional<int64_t>(user->id) : std::nullopt, Value::flag(recheck), now,
+             distributor_id, Value::text_or_null(metadata.policy_sha256)});
       if (!r || r->empty()) return fail(r, "cannot record the submission");
       out.submission_id = r->first().i64(0);
     }
@@ -244,7 +266,7 @@ class SqlStore final : public Store {
     std::lock_guard lock(mu_);
     auto r =
         q("SELECT id, sha256, size, app_type, source_channel, enterprise_id, submitted_by, "
-          "recheck, created_at FROM submissions WHERE id = ?",
+          "recheck, created_at, distributor_id, policy_sha256 FROM submissions WHERE id = ?",
           {id});
     if (!r) return wrap(r.error(), "cannot read submission " + std::to_string(id));
     if (r->empty()) return std::optional<Submission>{};
@@ -259,6 +281,8 @@ class SqlStore final : public Store {
     out.submitted_by = s.opt(6);
     out.recheck = s.i64(7) != 0;
     out.created_at = s.i64(8);
+    out.distributor_id = s.opt(9);
+    out.policy_sha256 = s.text(10);
     return std::optional<Submission>(std::move(out));
   }
 
@@ -477,6 +501,561 @@ class SqlStore final : public Store {
     return tx.commit();
   }
 
+  Status complete_scan(int64_t scan_id, int attempt, std::string_view report_json,
+                       const ScanOutcome& outcome, int64_t now) override {
+    std::lock_guard lock(mu_);
+    Tx tx(*db_);
+    if (!tx.ok()) return tx.error();
+    {
+      auto r =
+          q("UPDATE scans SET status = 'done', report_json = ?, finished_at = ?, "
+            "lease_until = NULL WHERE id = ? AND status = 'running' AND attempts = ?",
+            {report_json, now, scan_id, int64_t{attempt}});
+      if (!r) return wrap(r.error(), "cannot record the scan result");
+      if (r->changes != 1) return lease_lost(scan_id, attempt);
+    }
+    auto sub =
+        q("SELECT b.sha256, b.enterprise_id, b.distributor_id FROM scans s "
+          "JOIN submissions b ON b.id = s.submission_id WHERE s.id = ?",
+          {scan_id});
+    if (!sub || sub->empty()) return fail(sub, "cannot read the scan's submission");
+    const std::string sha256 = sub->first().text(0);
+    const std::optional<int64_t> enterprise_id = sub->first().opt(1);
+    const std::optional<int64_t> distributor_id = sub->first().opt(2);
+    std::optional<int64_t> app_id;
+    if (!outcome.package.empty()) {
+      auto a = q("SELECT id, enterprise_id FROM apps WHERE package = ?", {outcome.package});
+      if (!a) return wrap(a.error(), "cannot look up the app");
+      if (a->empty()) {
+        auto r =
+            q("INSERT INTO apps (package, label, enterprise_id, created_at) "
+              "VALUES (?, ?, ?, ?) RETURNING id",
+              {outcome.package, Value::text_or_null(outcome.label), enterprise_id, now});
+        if (!r || r->empty()) return fail(r, "cannot record the app");
+        app_id = r->first().i64(0);
+      } else {
+        app_id = a->first().i64(0);
+        // The newest label wins; an app without an owner takes the submitter's enterprise.
+        auto r =
+            q("UPDATE apps SET label = COALESCE(?, label), "
+              "enterprise_id = COALESCE(enterprise_id, ?) WHERE id = ?",
+              {Value::text_or_null(outcome.label), enterprise_id, *app_id});
+        if (!r) return wrap(r.error(), "cannot update the app");
+      }
+      auto v = q("SELECT id FROM app_versions WHERE app_id = ? AND sha256 = ?", {*app_id, sha256});
+      if (!v) return wrap(v.error(), "cannot look up the app version");
+      if (v->empty()) {
+        auto r =
+            q("INSERT INTO app_versions (app_id, version_code, version_name, sha256, "
+              "created_at) VALUES (?, ?, ?, ?, ?)",
+              {*app_id, outcome.version_code, outcome.version_name, sha256, now});
+        if (!r) return wrap(r.error(), "cannot record the app version");
+      }
+      if (distributor_id) {
+        auto r = q("SELECT 1 FROM app_distributors WHERE app_id = ? AND distributor_id = ?",
+                   {*app_id, *distributor_id});
+        if (!r) return wrap(r.error(), "cannot read the app's distributors");
+        if (r->empty()) {
+          auto w =
+              q("INSERT INTO app_distributors (app_id, distributor_id, created_at) "
+                "VALUES (?, ?, ?)",
+                {*app_id, *distributor_id, now});
+          if (!w) return wrap(w.error(), "cannot record the app's distributor");
+        }
+      }
+    }
+    for (const auto& f : outcome.findings) {
+      auto r =
+          q("INSERT INTO findings (scan_id, rule, category, severity, party, json) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            {scan_id, f.rule, Value::text_or_null(f.category), Value::text_or_null(f.severity),
+             Value::text_or_null(f.party), f.json});
+      if (!r) return wrap(r.error(), "cannot store the findings");
+    }
+    AuditEntry a;
+    a.at = now;
+    a.actor = "worker";
+    a.action = "scan.done";
+    a.object = "scan:" + std::to_string(scan_id);
+    a.detail = (outcome.package.empty() ? std::string("no package") : outcome.package) + ", " +
+               std::to_string(outcome.findings.size()) + " findings";
+    if (Status st = insert_audit(a); !st) return st;
+    if (app_id) {
+      // A new version of an app under a rectification order is re-checked at once.
+      auto c = q("SELECT id FROM cases WHERE app_id = ? AND status = 'rectifying' AND scan_id < ?",
+                 {*app_id, scan_id});
+      if (!c) return wrap(c.error(), "cannot read the app's cases");
+      for (const Row& row : c->rows) {
+        if (Status st = recheck_locked(row.i64(0), scan_id, std::nullopt, "worker", "", now); !st) {
+          return st;
+        }
+      }
+    }
+    return tx.commit();
+  }
+
+  Expected<std::vector<AppInfo>> list_apps(const User& who, std::string_view search,
+                                           std::optional<int64_t> enterprise_id, PageQuery page,
+                                           int64_t& total) override {
+    std::lock_guard lock(mu_);
+    const std::string pattern = "%" + lower_ascii(search) + "%";
+    std::vector<Value> params = app_scope(who);
+    params.insert(params.end(), {Value(search), pattern, pattern, Value(enterprise_id.value_or(-1)),
+                                 Value(enterprise_id.value_or(-1))});
+    const std::string where = std::string(" WHERE ") + kAppVisible +
+                              " AND (? = '' OR LOWER(a.package) LIKE ? OR LOWER(COALESCE(a.label, "
+                              "'')) LIKE ?) AND (? = -1 OR a.enterprise_id = ?)";
+    {
+      auto r = q("SELECT COUNT(*) FROM apps a" + where, params);
+      if (!r || r->empty()) return fail(r, "cannot count the apps");
+      total = r->first().i64(0);
+    }
+    params.push_back(clamp_limit(page.limit));
+    params.push_back(std::max<int64_t>(0, page.offset));
+    auto r = q(std::string("SELECT ") + kAppColumns +
+                   "FROM apps a LEFT JOIN enterprises e ON "
+                   "e.id = a.enterprise_id" +
+                   where + " ORDER BY a.id DESC LIMIT ? OFFSET ?",
+               params);
+    if (!r) return wrap(r.error(), "cannot list the apps");
+    std::vector<AppInfo> out;
+    for (const Row& row : r->rows) {
+      AppInfo app = read_app(row);
+      auto versions = app_versions_locked(app.id, 1);
+      if (!versions) return versions.error();
+      if (!versions->empty()) app.latest = versions->front();
+      out.push_back(std::move(app));
+    }
+    return out;
+  }
+
+  Expected<std::optional<AppInfo>> app(const User& who, int64_t id) override {
+    std::lock_guard lock(mu_);
+    std::vector<Value> params = app_scope(who);
+    params.push_back(id);
+    auto r = q(std::string("SELECT ") + kAppColumns +
+                   "FROM apps a LEFT JOIN enterprises e ON "
+                   "e.id = a.enterprise_id WHERE " +
+                   kAppVisible + " AND a.id = ?",
+               params);
+    if (!r) return wrap(r.error(), "cannot read the app");
+    if (r->empty()) return std::optional<AppInfo>{};
+    AppInfo app = read_app(r->first());
+    auto versions = app_versions_locked(app.id, 1000);
+    if (!versions) return versions.error();
+    app.version_list = std::move(*versions);
+    if (!app.version_list.empty()) app.latest = app.version_list.front();
+    auto d =
+        q("SELECT d.id, d.name FROM app_distributors ad JOIN distributors d "
+          "ON d.id = ad.distributor_id WHERE ad.app_id = ? ORDER BY d.name",
+          {app.id});
+    if (!d) return wrap(d.error(), "cannot read the app's distributors");
+    for (const Row& row : d->rows) app.distributors.push_back({row.i64(0), row.text(1)});
+    return std::optional<AppInfo>(std::move(app));
+  }
+
+  Expected<std::vector<ScanInfo>> list_scans(const User& who, std::optional<ScanStatus> status,
+                                             PageQuery page, int64_t& total) override {
+    std::lock_guard lock(mu_);
+    std::vector<Value> params = submission_scope(who);
+    params.push_back(status ? Value(to_string(*status)) : Value(""));
+    params.push_back(status ? Value(to_string(*status)) : Value(""));
+    const std::string where =
+        std::string(" WHERE ") + kSubmissionVisible + " AND (? = '' OR s.status = ?)";
+    {
+      auto r =
+          q("SELECT COUNT(*) FROM scans s JOIN submissions b ON b.id = s.submission_id" + where,
+            params);
+      if (!r || r->empty()) return fail(r, "cannot count the scans");
+      total = r->first().i64(0);
+    }
+    params.push_back(clamp_limit(page.limit));
+    params.push_back(std::max<int64_t>(0, page.offset));
+    auto r = q(std::string("SELECT ") + kScanInfoColumns(false) + where +
+                   " ORDER BY s.id DESC LIMIT ? OFFSET ?",
+               params);
+    if (!r) return wrap(r.error(), "cannot list the scans");
+    std::vector<ScanInfo> out;
+    for (const Row& row : r->rows) out.push_back(read_scan_info(row));
+    return out;
+  }
+
+  Expected<std::optional<ScanInfo>> scan_info(const User& who, int64_t id) override {
+    std::lock_guard lock(mu_);
+    std::vector<Value> params = submission_scope(who);
+    params.push_back(id);
+    auto r = q(std::string("SELECT ") + kScanInfoColumns(true) + " WHERE " + kSubmissionVisible +
+                   " AND s.id = ?",
+               params);
+    if (!r) return wrap(r.error(), "cannot read scan " + std::to_string(id));
+    if (r->empty()) return std::optional<ScanInfo>{};
+    return std::optional<ScanInfo>(read_scan_info(r->first()));
+  }
+
+  Expected<std::optional<FindingRecord>> finding(const User& who, int64_t id) override {
+    std::lock_guard lock(mu_);
+    std::vector<Value> params = submission_scope(who);
+    params.push_back(id);
+    auto r = q(std::string("SELECT ") + kFindingColumns +
+                   "FROM findings f JOIN scans s ON s.id = f.scan_id JOIN submissions b "
+                   "ON b.id = s.submission_id WHERE " +
+                   kSubmissionVisible + " AND f.id = ?",
+               params);
+    if (!r) return wrap(r.error(), "cannot read finding " + std::to_string(id));
+    if (r->empty()) return std::optional<FindingRecord>{};
+    return std::optional<FindingRecord>(read_finding(r->first()));
+  }
+
+  Expected<std::vector<std::pair<NamedId, int64_t>>> enterprises(const User& who) override {
+    std::lock_guard lock(mu_);
+    auto r =
+        q("SELECT e.id, e.name, (SELECT COUNT(*) FROM apps a WHERE a.enterprise_id = e.id) "
+          "FROM enterprises e WHERE ? = 1 OR e.id = ? ORDER BY e.name",
+          {Value::flag(who.role == Role::kRegulator),
+           who.role == Role::kEnterprise ? Value(who.enterprise_id) : Value(int64_t{-1})});
+    if (!r) return wrap(r.error(), "cannot list the enterprises");
+    std::vector<std::pair<NamedId, int64_t>> out;
+    for (const Row& row : r->rows) out.push_back({{row.i64(0), row.text(1)}, row.i64(2)});
+    return out;
+  }
+
+  Expected<std::vector<std::pair<NamedId, int64_t>>> distributors(const User& who) override {
+    std::lock_guard lock(mu_);
+    auto r =
+        q("SELECT d.id, d.name, (SELECT COUNT(*) FROM app_distributors ad "
+          "WHERE ad.distributor_id = d.id) FROM distributors d WHERE ? = 1 OR d.id = ? "
+          "ORDER BY d.name",
+          {Value::flag(who.role == Role::kRegulator),
+           who.role == Role::kDistributor ? Value(who.distributor_id) : Value(int64_t{-1})});
+    if (!r) return wrap(r.error(), "cannot list the distributors");
+    std::vector<std::pair<NamedId, int64_t>> out;
+    for (const Row& row : r->rows) out.push_back({{row.i64(0), row.text(1)}, row.i64(2)});
+    return out;
+  }
+
+  Expected<CaseInfo> open_case(const User& who, int64_t app_id,
+                               const std::vector<int64_t>& finding_ids,
+                               std::string_view note) override {
+    if (who.role != Role::kRegulator) {
+      return make_error(Errc::kUnsupported, "only a regulator opens cases");
+    }
+    if (finding_ids.empty()) return make_error(Errc::kMalformed, "a case needs findings");
+    std::lock_guard lock(mu_);
+    Tx tx(*db_);
+    if (!tx.ok()) return tx.error();
+    auto a = q("SELECT enterprise_id FROM apps WHERE id = ?", {app_id});
+    if (!a) return wrap(a.error(), "cannot read the app");
+    if (a->empty()) return make_error(Errc::kNotFound, "no app " + std::to_string(app_id));
+    const std::optional<int64_t> enterprise_id = a->first().opt(0);
+    int64_t scan_id = 0;
+    std::vector<std::pair<int64_t, std::string>> rules;
+    for (int64_t fid : finding_ids) {
+      auto f =
+          q("SELECT f.rule, f.review_state, f.scan_id FROM findings f JOIN scans s "
+            "ON s.id = f.scan_id JOIN submissions b ON b.id = s.submission_id "
+            "JOIN app_versions v ON v.sha256 = b.sha256 WHERE f.id = ? AND v.app_id = ?",
+            {fid, app_id});
+      if (!f) return wrap(f.error(), "cannot read the findings");
+      if (f->empty()) {
+        return make_error(Errc::kMalformed,
+                          "finding " + std::to_string(fid) + " is not a finding of this app");
+      }
+      if (f->first().text(1) != "confirmed") {
+        return make_error(Errc::kMalformed,
+                          "finding " + std::to_string(fid) + " is not confirmed; review it first");
+      }
+      scan_id = std::max(scan_id, f->first().i64(2));
+      rules.emplace_back(fid, f->first().text(0));
+    }
+    const int64_t now = now_ms();
+    auto c =
+        q("INSERT INTO cases (app_id, enterprise_id, status, note, opened_by, scan_id, "
+          "created_at, updated_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?) RETURNING id",
+          {app_id, enterprise_id, Value::text_or_null(note), who.id, scan_id, now, now});
+    if (!c || c->empty()) return fail(c, "cannot open the case");
+    const int64_t case_id = c->first().i64(0);
+    for (const auto& [fid, rule] : rules) {
+      auto r = q("INSERT INTO case_findings (case_id, finding_id, rule) VALUES (?, ?, ?)",
+                 {case_id, fid, rule});
+      if (!r) return wrap(r.error(), "cannot link the case's findings");
+    }
+    if (Status st = case_event(case_id, who, "open", note, now); !st) return st.error();
+    if (Status st = tx.commit(); !st) return st.error();
+    auto out = case_locked(case_id);
+    if (!out) return out.error();
+    return std::move(**out);
+  }
+
+  Expected<CaseInfo> case_action(const User& who, int64_t case_id, std::string_view action,
+                                 std::string_view note, std::optional<int64_t> deadline) override {
+    if (who.role != Role::kRegulator) {
+      return make_error(Errc::kUnsupported, "only a regulator advances cases");
+    }
+    std::lock_guard lock(mu_);
+    Tx tx(*db_);
+    if (!tx.ok()) return tx.error();
+    auto c = q("SELECT status, app_id FROM cases WHERE id = ?", {case_id});
+    if (!c) return wrap(c.error(), "cannot read the case");
+    if (c->empty()) return make_error(Errc::kNotFound, "no case " + std::to_string(case_id));
+    const std::string status = c->first().text(0);
+    const int64_t app_id = c->first().i64(1);
+    const int64_t now = now_ms();
+    auto wrong = [&](const char* wanted) {
+      return make_error(Errc::kMalformed, "case " + std::to_string(case_id) + " is " + status +
+                                              "; '" + std::string(action) + "' needs it " + wanted);
+    };
+    if (action == "order") {
+      if (status != "open") return wrong("open");
+      if (!deadline || *deadline <= 0) {
+        return make_error(Errc::kMalformed, "a rectification order needs a deadline");
+      }
+      if (Status st = set_status(case_id, "rectifying", now, deadline); !st) return st.error();
+      if (Status st = case_event(case_id, who, "order", note, now); !st) return st.error();
+    } else if (action == "recheck") {
+      if (status != "rectifying" && status != "notified") return wrong("rectifying or notified");
+      auto s =
+          q("SELECT MAX(s.id) FROM scans s JOIN submissions b ON b.id = s.submission_id "
+            "JOIN app_versions v ON v.sha256 = b.sha256 WHERE v.app_id = ? AND "
+            "s.status = 'done' AND s.id > (SELECT scan_id FROM cases WHERE id = ?)",
+            {app_id, case_id});
+      if (!s || s->empty()) return fail(s, "cannot find the app's newest scan");
+      if (s->first().null(0)) {
+        return make_error(Errc::kMalformed,
+                          "no finished scan of the app newer than the case's; submit the "
+                          "rectified version first");
+      }
+      if (Status st = recheck_locked(case_id, s->first().i64(0), who.id, who.name, note, now);
+          !st) {
+        return st.error();
+      }
+    } else if (action == "notify") {
+      if (status != "rectifying" && status != "open") return wrong("open or rectifying");
+      if (Status st = set_status(case_id, "notified", now, std::nullopt); !st) return st.error();
+      if (Status st = case_event(case_id, who, "notify", note, now); !st) return st.error();
+    } else if (action == "takedown") {
+      if (status != "notified") return wrong("notified");
+      if (Status st = set_status(case_id, "taken_down", now, std::nullopt); !st) {
+        return st.error();
+      }
+      auto r =
+          q("INSERT INTO notices (case_id, app_id, distributor_id, kind, at) "
+            "SELECT ?, ad.app_id, ad.distributor_id, 'takedown', ? FROM app_distributors ad "
+            "WHERE ad.app_id = ?",
+            {case_id, now, app_id});
+      if (!r) return wrap(r.error(), "cannot send the takedown notices");
+      const std::string text = std::string(note) + (note.empty() ? "" : "; ") +
+                               std::to_string(r->changes) + " distributor(s) notified";
+      if (Status st = case_event(case_id, who, "takedown", text, now); !st) return st.error();
+    } else {
+      return make_error(Errc::kMalformed, "unknown case action '" + std::string(action) +
+                                              "': use order, recheck, notify or takedown");
+    }
+    if (Status st = tx.commit(); !st) return st.error();
+    auto out = case_locked(case_id);
+    if (!out) return out.error();
+    return std::move(**out);
+  }
+
+  Expected<std::optional<CaseInfo>> case_info(const User& who, int64_t id) override {
+    std::lock_guard lock(mu_);
+    std::vector<Value> params = app_scope(who);
+    params.push_back(id);
+    auto r = q(std::string("SELECT c.id FROM cases c JOIN apps a ON a.id = c.app_id WHERE ") +
+                   kAppVisible + " AND c.id = ?",
+               params);
+    if (!r) return wrap(r.error(), "cannot read the case");
+    if (r->empty()) return std::optional<CaseInfo>{};
+    return case_locked(id);
+  }
+
+  Expected<std::vector<CaseInfo>> list_cases(const User& who, std::string_view status,
+                                             std::optional<int64_t> overdue_at, PageQuery page,
+                                             int64_t& total) override {
+    std::lock_guard lock(mu_);
+    std::vector<Value> params = app_scope(who);
+    params.insert(params.end(), {Value(status), Value(status), Value::flag(overdue_at.has_value()),
+                                 Value(overdue_at.value_or(0))});
+    const std::string where = std::string(" FROM cases c JOIN apps a ON a.id = c.app_id WHERE ") +
+                              kAppVisible +
+                              " AND (? = '' OR c.status = ?) AND (? = 0 OR (c.status = "
+                              "'rectifying' AND c.deadline < ?))";
+    {
+      auto r = q("SELECT COUNT(*)" + where, params);
+      if (!r || r->empty()) return fail(r, "cannot count the cases");
+      total = r->first().i64(0);
+    }
+    params.push_back(clamp_limit(page.limit));
+    params.push_back(std::max<int64_t>(0, page.offset));
+    auto r = q("SELECT c.id" + where + " ORDER BY c.id DESC LIMIT ? OFFSET ?", params);
+    if (!r) return wrap(r.error(), "cannot list the cases");
+    std::vector<CaseInfo> out;
+    for (const Row& row : r->rows) {
+      auto c = case_locked(row.i64(0));
+      if (!c) return c.error();
+      if (*c) out.push_back(std::move(**c));
+    }
+    return out;
+  }
+
+  Expected<std::vector<Notice>> notices(const User& who) override {
+    std::lock_guard lock(mu_);
+    std::vector<Value> params = app_scope(who);
+    params.push_back(Value::flag(who.role == Role::kDistributor));
+    params.push_back(Value(who.distributor_id.value_or(-1)));
+    auto r = q(std::string("SELECT n.id, n.case_id, n.app_id, a.package, a.label, d.id, d.name, "
+                           "n.kind, n.at FROM notices n JOIN apps a ON a.id = n.app_id "
+                           "JOIN distributors d ON d.id = n.distributor_id WHERE ") +
+                   kAppVisible + " AND (? = 0 OR n.distributor_id = ?) ORDER BY n.id DESC",
+               params);
+    if (!r) return wrap(r.error(), "cannot read the notices");
+    std::vector<Notice> out;
+    for (const Row& row : r->rows) {
+      Notice n;
+      n.id = row.i64(0);
+      n.case_id = row.i64(1);
+      n.app_id = row.i64(2);
+      n.package = row.text(3);
+      n.label = row.text(4);
+      n.distributor = {row.i64(5), row.text(6)};
+      n.kind = row.text(7);
+      n.at = row.i64(8);
+      out.push_back(std::move(n));
+    }
+    return out;
+  }
+
+  Expected<std::vector<RepeatOffender>> repeat_offenders(const User& who) override {
+    std::lock_guard lock(mu_);
+    // A recurrence: a rectified case whose rules show up again in a scan of the same app that
+    // finished after the case was closed.
+    std::vector<Value> params = app_scope(who);
+    auto r = q(std::string("SELECT e.id, e.name, c.id, a.package FROM cases c "
+                           "JOIN apps a ON a.id = c.app_id JOIN enterprises e "
+                           "ON e.id = c.enterprise_id WHERE ") +
+                   kAppVisible +
+                   " AND c.status = 'rectified' AND EXISTS (SELECT 1 FROM case_findings cf "
+                   "JOIN findings f ON f.rule = cf.rule JOIN scans s ON s.id = f.scan_id "
+                   "JOIN submissions b ON b.id = s.submission_id JOIN app_versions v "
+                   "ON v.sha256 = b.sha256 WHERE cf.case_id = c.id AND v.app_id = c.app_id "
+                   "AND s.status = 'done' AND s.finished_at > c.closed_at) "
+                   "ORDER BY e.name, c.id",
+               params);
+    if (!r) return wrap(r.error(), "cannot find repeat offenders");
+    std::vector<RepeatOffender> out;
+    for (const Row& row : r->rows) {
+      if (out.empty() || out.back().enterprise.id != row.i64(0)) {
+        out.push_back({{row.i64(0), row.text(1)}, 0, {}});
+      }
+      RepeatOffender& o = out.back();
+      ++o.recurrences;
+      const std::string package = row.text(3);
+      if (std::find(o.packages.begin(), o.packages.end(), package) == o.packages.end()) {
+        o.packages.push_back(package);
+      }
+    }
+    std::stable_sort(out.begin(), out.end(), [](const RepeatOffender& x, const RepeatOffender& y) {
+      return x.recurrences > y.recurrences;
+    });
+    return out;
+  }
+
+  Expected<Stats> stats(const User& who) override {
+    std::lock_guard lock(mu_);
+    Stats out;
+    const std::vector<Value> scope = app_scope(who);
+    const std::string visible = std::string(" AND ") + kAppVisible;
+    // The newest finished scan of each visible app.
+    const std::string latest =
+        "SELECT MAX(s.id) FROM scans s JOIN submissions b ON b.id = s.submission_id "
+        "JOIN app_versions v ON v.sha256 = b.sha256 JOIN apps a ON a.id = v.app_id "
+        "WHERE s.status = 'done'" +
+        visible + " GROUP BY v.app_id";
+    {
+      auto r = q("SELECT COUNT(*) FROM (" + latest + ") t", scope);
+      if (!r || r->empty()) return fail(r, "cannot count the tested apps");
+      out.apps_tested = r->first().i64(0);
+    }
+    {
+      auto r =
+          q("SELECT c.status, COUNT(*) FROM cases c JOIN apps a ON a.id = c.app_id WHERE 1 = 1" +
+                visible + " GROUP BY c.status",
+            scope);
+      if (!r) return wrap(r.error(), "cannot count the cases");
+      for (const Row& row : r->rows) {
+        const std::string s = row.text(0);
+        const int64_t n = row.i64(1);
+        if (s != "open") out.ordered_to_rectify += n;
+        if (s == "notified" || s == "taken_down") out.publicly_notified += n;
+        if (s == "taken_down") out.taken_down += n;
+      }
+    }
+    auto grouped = [&](const std::string& sql,
+                       std::vector<std::pair<std::string, int64_t>>& into) -> Status {
+      auto r = q(sql, scope);
+      if (!r) return wrap(r.error(), "cannot compute the statistics");
+      for (const Row& row : r->rows) into.emplace_back(row.text(0), row.i64(1));
+      return {};
+    };
+    const std::string in_latest = " WHERE f.scan_id IN (" + latest + ")";
+    if (Status st = grouped("SELECT COALESCE(f.category, ''), COUNT(*) FROM findings f" +
+                                in_latest + " GROUP BY f.category ORDER BY COUNT(*) DESC",
+                            out.by_category);
+        !st) {
+      return st.error();
+    }
+    if (Status st = grouped("SELECT f.party, COUNT(*) FROM findings f" + in_latest +
+                                " AND f.party IS NOT NULL AND f.party <> 'app' GROUP BY f.party "
+                                "ORDER BY COUNT(*) DESC",
+                            out.by_sdk);
+        !st) {
+      return st.error();
+    }
+    {
+      std::vector<Value> params = scope;
+      params.insert(params.end(), scope.begin(), scope.end());
+      auto r =
+          q("SELECT d.name, COUNT(*) FROM findings f JOIN scans s ON s.id = f.scan_id "
+            "JOIN submissions b ON b.id = s.submission_id JOIN app_versions v "
+            "ON v.sha256 = b.sha256 JOIN apps a ON a.id = v.app_id JOIN app_distributors ad "
+            "ON ad.app_id = v.app_id JOIN distributors d ON d.id = ad.distributor_id "
+            "WHERE f.scan_id IN (" +
+                latest + ")" + visible + " GROUP BY d.name ORDER BY COUNT(*) DESC",
+            params);
+      if (!r) return wrap(r.error(), "cannot compute the statistics");
+      for (const Row& row : r->rows) out.by_distributor.emplace_back(row.text(0), row.i64(1));
+    }
+    auto times = [&](const std::string& sql, std::vector<int64_t>& into) -> Status {
+      auto r = q(sql, scope);
+      if (!r) return wrap(r.error(), "cannot compute the statistics");
+      for (const Row& row : r->rows) into.push_back(row.i64(0));
+      return {};
+    };
+    const std::string scan_app =
+        " FROM scans s JOIN submissions b ON b.id = s.submission_id "
+        "JOIN app_versions v ON v.sha256 = b.sha256 JOIN apps a "
+        "ON a.id = v.app_id";
+    if (Status st = times("SELECT s.finished_at" + scan_app + " WHERE s.status = 'done'" + visible,
+                          out.scan_times);
+        !st) {
+      return st.error();
+    }
+    if (Status st =
+            times("SELECT s.finished_at" + scan_app +
+                      " JOIN findings f ON f.scan_id = s.id WHERE s.status = 'done'" + visible,
+                  out.finding_times);
+        !st) {
+      return st.error();
+    }
+    if (Status st = times("SELECT c.created_at FROM cases c JOIN apps a ON a.id = c.app_id "
+                          "WHERE 1 = 1" +
+                              visible,
+                          out.case_times);
+        !st) {
+      return st.error();
+    }
+    return out;
+  }
+
  private:
   /// A write transaction; rolls back unless committed.
   class Tx {
@@ -523,6 +1102,238 @@ class SqlStore final : public Store {
   Error fail(const Expected<Result>& r, const std::string& what) const {
     if (!r) return wrap(r.error(), what);
     return make_error(Errc::kIo, what + ": no row returned", db_->where());
+  }
+
+  // Visibility of an app `a` to a user: params (is_regulator, enterprise or -1, distributor
+  // or -1), from app_scope().
+  static constexpr const char* kAppVisible =
+      "(? = 1 OR a.enterprise_id = ? OR EXISTS (SELECT 1 FROM app_distributors ad "
+      "WHERE ad.app_id = a.id AND ad.distributor_id = ?))";
+  // Visibility of a submission `b` (and its scans and findings): sent by the user's
+  // organisation, or bytes of an app the user may see. Params from submission_scope().
+  static constexpr const char* kSubmissionVisible =
+      "(? = 1 OR b.enterprise_id = ? OR b.distributor_id = ? OR EXISTS (SELECT 1 FROM "
+      "app_versions v2 JOIN apps a2 ON a2.id = v2.app_id WHERE v2.sha256 = b.sha256 AND "
+      "(a2.enterprise_id = ? OR EXISTS (SELECT 1 FROM app_distributors ad2 WHERE "
+      "ad2.app_id = a2.id AND ad2.distributor_id = ?))))";
+
+  static std::vector<Value> app_scope(const User& who) {
+    return {Value::flag(who.role == Role::kRegulator),
+            Value(who.role == Role::kEnterprise ? who.enterprise_id.value_or(-1) : -1),
+            Value(who.role == Role::kDistributor ? who.distributor_id.value_or(-1) : -1)};
+  }
+  static std::vector<Value> submission_scope(const User& who) {
+    std::vector<Value> v = app_scope(who);
+    v.push_back(v[1]);
+    v.push_back(v[2]);
+    return v;
+  }
+  static int64_t clamp_limit(int64_t limit) { return std::clamp<int64_t>(limit, 1, 500); }
+  static std::string lower_ascii(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+  }
+
+  static constexpr const char* kAppColumns =
+      "a.id, a.package, a.label, a.enterprise_id, e.name, "
+      "(SELECT COUNT(*) FROM app_versions v WHERE v.app_id = a.id), "
+      "(SELECT COUNT(*) FROM cases c WHERE c.app_id = a.id AND c.status <> 'rectified') ";
+
+  static AppInfo read_app(const Row& row) {
+    AppInfo a;
+    a.id = row.i64(0);
+    a.package = row.text(1);
+    a.label = row.text(2);
+    if (!row.null(3)) a.enterprise = NamedId{row.i64(3), row.text(4)};
+    a.versions = row.i64(5);
+    a.open_cases = row.i64(6);
+    return a;
+  }
+
+  /// An app's versions, newest first, each with the newest scan of its bytes.
+  Expected<std::vector<AppVersionInfo>> app_versions_locked(int64_t app_id, int64_t limit) {
+    auto r =
+        q("SELECT v.id, v.version_code, v.version_name, v.sha256, v.created_at, s.id, "
+          "s.status, (SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) "
+          "FROM app_versions v LEFT JOIN scans s ON s.id = (SELECT MAX(s2.id) FROM scans s2 "
+          "JOIN submissions b2 ON b2.id = s2.submission_id WHERE b2.sha256 = v.sha256) "
+          "WHERE v.app_id = ? ORDER BY v.version_code DESC, v.id DESC LIMIT ?",
+          {app_id, limit});
+    if (!r) return wrap(r.error(), "cannot read the app's versions");
+    std::vector<AppVersionInfo> out;
+    for (const Row& row : r->rows) {
+      AppVersionInfo v;
+      v.id = row.i64(0);
+      v.version_code = row.i64(1);
+      v.version_name = row.text(2);
+      v.sha256 = row.text(3);
+      v.created_at = row.i64(4);
+      v.scan_id = row.opt(5);
+      v.status = row.text(6);
+      v.findings = row.i64(7);
+      out.push_back(std::move(v));
+    }
+    return out;
+  }
+
+  static std::string kScanInfoColumns(bool with_report) {
+    return std::string("s.id, s.submission_id, b.sha256, s.status, s.error, ") +
+           (with_report ? "s.report_json" : "NULL") +
+           ", s.attempts, s.worker, s.lease_until, s.created_at, s.started_at, s.finished_at, "
+           "v.app_id, a.package, a.label, v.version_code, v.version_name, "
+           "(SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) "
+           "FROM scans s JOIN submissions b ON b.id = s.submission_id LEFT JOIN app_versions v "
+           "ON v.id = (SELECT MIN(v3.id) FROM app_versions v3 WHERE v3.sha256 = b.sha256) "
+           "LEFT JOIN apps a ON a.id = v.app_id";
+  }
+
+  static ScanInfo read_scan_info(const Row& row) {
+    ScanInfo s;
+    s.scan = read_scan(row);
+    s.app_id = row.opt(12);
+    s.package = row.text(13);
+    s.label = row.text(14);
+    s.version_code = row.i64(15);
+    s.version_name = row.text(16);
+    s.findings = row.i64(17);
+    return s;
+  }
+
+  static constexpr const char* kFindingColumns =
+      "f.id, f.scan_id, f.rule, f.category, f.severity, f.party, f.json, f.review_state, "
+      "f.reviewed_by, f.review_reason, f.reviewed_at ";
+
+  static FindingRecord read_finding(const Row& s) {
+    FindingRecord f;
+    f.id = s.i64(0);
+    f.scan_id = s.i64(1);
+    f.rule = s.text(2);
+    f.category = s.text(3);
+    f.severity = s.text(4);
+    f.party = s.text(5);
+    f.json = s.text(6);
+    f.review_state = s.text(7);
+    f.reviewed_by = s.opt(8);
+    f.review_reason = s.text(9);
+    f.reviewed_at = s.opt(10);
+    return f;
+  }
+
+  /// Inside a transaction: a case event, also written to the audit log.
+  Status case_event(int64_t case_id, std::optional<int64_t> user_id, const std::string& actor,
+                    std::string_view action, std::string_view note, int64_t now) {
+    auto r =
+        q("INSERT INTO case_events (case_id, at, user_id, actor, action, note) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          {case_id, now, user_id, actor, action, Value::text_or_null(note)});
+    if (!r) return wrap(r.error(), "cannot record the case event");
+    AuditEntry a;
+    a.at = now;
+    a.user_id = user_id;
+    a.actor = actor;
+    a.action = "case." + std::string(action);
+    a.object = "case:" + std::to_string(case_id);
+    a.detail = std::string(note);
+    return insert_audit(a);
+  }
+  Status case_event(int64_t case_id, const User& who, std::string_view action,
+                    std::string_view note, int64_t now) {
+    return case_event(case_id, who.id, who.name, action, note, now);
+  }
+
+  Status set_status(int64_t case_id, const char* status, int64_t now,
+                    std::optional<int64_t> deadline) {
+    auto r =
+        q("UPDATE cases SET status = ?, updated_at = ?, deadline = COALESCE(?, deadline) "
+          "WHERE id = ?",
+          {status, now, deadline, case_id});
+    if (!r) return wrap(r.error(), "cannot update the case");
+    return {};
+  }
+
+  /// Inside a transaction: compares the case's rules with the findings of scan `scan_id`;
+  /// the case is rectified when none of its rules remain.
+  Status recheck_locked(int64_t case_id, int64_t scan_id, std::optional<int64_t> user_id,
+                        const std::string& actor, std::string_view note, int64_t now) {
+    auto want =
+        q("SELECT DISTINCT rule FROM case_findings WHERE case_id = ? ORDER BY rule", {case_id});
+    if (!want) return wrap(want.error(), "cannot read the case's rules");
+    auto have = q("SELECT DISTINCT rule FROM findings WHERE scan_id = ?", {scan_id});
+    if (!have) return wrap(have.error(), "cannot read the re-check's findings");
+    std::vector<std::string> found;
+    for (const Row& row : have->rows) found.push_back(row.text(0));
+    std::vector<std::string> remaining, fixed;
+    for (const Row& row : want->rows) {
+      const std::string rule = row.text(0);
+      const bool still = std::find(found.begin(), found.end(), rule) != found.end();
+      (still ? remaining : fixed).push_back(rule);
+    }
+    auto list = [](const std::vector<std::string>& rules) {
+      std::string out = "[";
+      for (size_t i = 0; i < rules.size(); ++i) {
+        if (i) out += ",";
+        out += "\"" + rules[i] + "\""; // rule ids are [a-z0-9_]
+      }
+      return out + "]";
+    };
+    const std::string json = "{\"scan_id\":" + std::to_string(scan_id) +
+                             ",\"remaining\":" + list(remaining) + ",\"fixed\":" + list(fixed) +
+                             "}";
+    const bool rectified = remaining.empty();
+    auto r =
+        q("UPDATE cases SET recheck_scan_id = ?, recheck_json = ?, updated_at = ?, "
+          "status = CASE WHEN ? = 1 THEN 'rectified' ELSE status END, "
+          "closed_at = CASE WHEN ? = 1 THEN ? ELSE closed_at END WHERE id = ?",
+          {scan_id, json, now, Value::flag(rectified), Value::flag(rectified), now, case_id});
+    if (!r) return wrap(r.error(), "cannot record the re-check");
+    std::string text = "scan " + std::to_string(scan_id) + ": " + std::to_string(remaining.size()) +
+                       " rule(s) remain, " + std::to_string(fixed.size()) + " fixed";
+    if (!note.empty()) text += "; " + std::string(note);
+    if (Status st = case_event(case_id, user_id, actor, "recheck", text, now); !st) return st;
+    if (rectified) return case_event(case_id, user_id, actor, "rectified", "", now);
+    return {};
+  }
+
+  Expected<std::optional<CaseInfo>> case_locked(int64_t id) {
+    auto r =
+        q("SELECT c.id, c.app_id, a.package, a.label, c.enterprise_id, e.name, c.status, "
+          "c.deadline, c.note, c.scan_id, c.recheck_scan_id, c.recheck_json, c.created_at, "
+          "c.updated_at, c.closed_at FROM cases c JOIN apps a ON a.id = c.app_id "
+          "LEFT JOIN enterprises e ON e.id = c.enterprise_id WHERE c.id = ?",
+          {id});
+    if (!r) return wrap(r.error(), "cannot read the case");
+    if (r->empty()) return std::optional<CaseInfo>{};
+    const Row& row = r->first();
+    CaseInfo c;
+    c.id = row.i64(0);
+    c.app_id = row.i64(1);
+    c.package = row.text(2);
+    c.label = row.text(3);
+    if (!row.null(4)) c.enterprise = NamedId{row.i64(4), row.text(5)};
+    c.status = row.text(6);
+    c.deadline = row.opt(7);
+    c.note = row.text(8);
+    c.scan_id = row.i64(9);
+    c.recheck_scan_id = row.opt(10);
+    c.recheck_json = row.text(11);
+    c.created_at = row.i64(12);
+    c.updated_at = row.i64(13);
+    c.closed_at = row.opt(14);
+    auto f = q(std::string("SELECT ") + kFindingColumns +
+                   "FROM case_findings cf JOIN findings f ON f.id = cf.finding_id "
+                   "WHERE cf.case_id = ? ORDER BY f.id",
+               {id});
+    if (!f) return wrap(f.error(), "cannot read the case's findings");
+    for (const Row& fr : f->rows) c.findings.push_back(read_finding(fr));
+    auto e =
+        q("SELECT at, actor, action, note FROM case_events WHERE case_id = ? ORDER BY id", {id});
+    if (!e) return wrap(e.error(), "cannot read the case's history");
+    for (const Row& er : e->rows)
+      c.history.push_back({er.i64(0), er.text(1), er.text(2), er.text(3)});
+    return std::optional<CaseInfo>(std::move(c));
   }
 
   Error lease_lost(int64_t scan_id, int attempt) const {

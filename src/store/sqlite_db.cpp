@@ -68,6 +68,13 @@ class SqliteDb final : public Db {
       sqlite3_finalize(st);
       return error(rc, sqlite3_errmsg(db_));
     }
+    if (static_cast<size_t>(sqlite3_bind_parameter_count(st)) != params.size()) {
+      // A programming error, caught here for both backends' sake (PostgreSQL refuses it too).
+      const std::string msg = "statement has " + std::to_string(sqlite3_bind_parameter_count(st)) +
+                              " parameters, " + std::to_string(params.size()) + " given";
+      sqlite3_finalize(st);
+      return make_error(Errc::kIo, msg, path_);
+    }
     int i = 1;
     for (const Value& p : params) {
       switch (p.kind) {

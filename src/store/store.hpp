@@ -54,6 +54,11 @@ struct SubmitMetadata {
   std::string source_channel; ///< e.g. "upload", "store-feed:xyz", or empty
   /// Enterprise the app belongs to; an enterprise user's own enterprise when unset.
   std::optional<int64_t> enterprise_id;
+  /// Distributor (app store) that sent the app; a distributor user's own when unset.
+  std::optional<int64_t> distributor_id;
+  /// The privacy policy submitted with the app (a blob), or empty: the scan then looks for the
+  /// policy inside the APK. Part of what makes two submissions "the same".
+  std::string policy_sha256;
 };
 
 struct SubmitResult {
@@ -72,6 +77,8 @@ struct Submission {
   std::optional<int64_t> submitted_by;
   bool recheck = false;
   int64_t created_at = 0;
+  std::optional<int64_t> distributor_id;
+  std::string policy_sha256;
 };
 
 struct Scan {
@@ -125,6 +132,124 @@ struct ClaimedScan {
   int64_t lease_until = 0;
 };
 
+/// What a worker read from a finished report, stored with it in one transaction.
+struct ScanOutcome {
+  std::string package; ///< empty when the input had no manifest (a bare DEX)
+  std::string label;
+  int64_t version_code = 0;
+  std::string version_name;
+  std::vector<FindingRecord> findings; ///< rule, category, severity, party, json
+};
+
+/// One version of an app and the newest scan of its bytes.
+struct AppVersionInfo {
+  int64_t id = 0;
+  int64_t version_code = 0;
+  std::string version_name;
+  std::string sha256;
+  int64_t created_at = 0;
+  std::optional<int64_t> scan_id;
+  std::string status; ///< of that scan
+  int64_t findings = 0;
+};
+
+struct NamedId {
+  int64_t id = 0;
+  std::string name;
+};
+
+struct AppInfo {
+  int64_t id = 0;
+  std::string package;
+  std::string label;
+  std::optional<NamedId> enterprise;
+  int64_t versions = 0;
+  std::optional<AppVersionInfo> latest;
+  int64_t open_cases = 0; ///< cases not rectified (open, rectifying, notified, taken_down)
+  // Filled by app() only:
+  std::vector<AppVersionInfo> version_list; ///< newest first
+  std::vector<NamedId> distributors;
+};
+
+/// A scan with the app its bytes belong to (once a worker has read the report).
+struct ScanInfo {
+  Scan scan;
+  std::optional<int64_t> app_id;
+  std::string package;
+  std::string label;
+  int64_t version_code = 0;
+  std::string version_name;
+  int64_t findings = 0;
+};
+
+struct CaseEvent {
+  int64_t at = 0;
+  std::string actor;
+  std::string action; ///< open, order, recheck, rectified, notify, takedown
+  std::string note;
+};
+
+/// A regulator's case on an app: open → rectifying (责令整改, with a deadline) → rectified |
+/// notified (通报) → taken_down (下架).
+struct CaseInfo {
+  int64_t id = 0;
+  int64_t app_id = 0;
+  std::string package;
+  std::string label;
+  std::optional<NamedId> enterprise;
+  std::string status;
+  std::optional<int64_t> deadline;
+  std::string note;
+  int64_t scan_id = 0; ///< the scan whose findings opened the case
+  std::vector<FindingRecord> findings;
+  std::vector<CaseEvent> history;
+  std::optional<int64_t> recheck_scan_id;
+  std::string recheck_json; ///< {"scan_id","remaining":[rule],"fixed":[rule]} or empty
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::optional<int64_t> closed_at;
+};
+
+struct Notice {
+  int64_t id = 0;
+  int64_t case_id = 0;
+  int64_t app_id = 0;
+  std::string package;
+  std::string label;
+  NamedId distributor;
+  std::string kind; ///< "takedown"
+  int64_t at = 0;
+};
+
+struct RepeatOffender {
+  NamedId enterprise;
+  int64_t recurrences = 0; ///< rectified cases whose rules came back in a later scan
+  std::vector<std::string> packages;
+};
+
+/// Raw figures for the regulator's statistics; the server names and shares them.
+struct Stats {
+  int64_t apps_tested = 0;
+  int64_t ordered_to_rectify = 0;
+  int64_t publicly_notified = 0;
+  int64_t taken_down = 0;
+  /// Findings of each app's newest finished scan, by category / by party (SDK id) / by the
+  /// distributors that carry the app.
+  std::vector<std::pair<std::string, int64_t>> by_category;
+  std::vector<std::pair<std::string, int64_t>> by_sdk;
+  std::vector<std::pair<std::string, int64_t>> by_distributor;
+  /// Times of finished scans, of findings' scans and of cases, for per-month counts.
+  std::vector<int64_t> scan_times;
+  std::vector<int64_t> finding_times;
+  std::vector<int64_t> case_times;
+};
+
+/// Listing window; `total` is set to the number of matches.
+struct PageQuery {
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -171,6 +296,49 @@ class Store {
   /// required) and writes it to the audit log, in one transaction.
   virtual Status review_finding(int64_t finding_id, std::string_view state, const User& reviewer,
                                 std::string_view reason) = 0;
+
+  // --- the server's views (every read is limited to what `who` may see: a regulator sees
+  //     everything, an enterprise user its enterprise's apps, a distributor the apps it
+  //     carries; what is out of sight reads as absent) ---
+  /// Ends a running scan held at `attempt` as done, and in the same transaction records the
+  /// app and version the report names, the distributor that sent it, the findings, and
+  /// re-checks any case of that app that waits for rectification.
+  virtual Status complete_scan(int64_t scan_id, int attempt, std::string_view report_json,
+                               const ScanOutcome& outcome, int64_t now) = 0;
+  virtual Expected<std::vector<AppInfo>> list_apps(const User& who, std::string_view search,
+                                                   std::optional<int64_t> enterprise_id,
+                                                   PageQuery page, int64_t& total) = 0;
+  virtual Expected<std::optional<AppInfo>> app(const User& who, int64_t id) = 0;
+  virtual Expected<std::vector<ScanInfo>> list_scans(const User& who,
+                                                     std::optional<ScanStatus> status,
+                                                     PageQuery page, int64_t& total) = 0;
+  virtual Expected<std::optional<ScanInfo>> scan_info(const User& who, int64_t id) = 0;
+  virtual Expected<std::optional<FindingRecord>> finding(const User& who, int64_t id) = 0;
+  /// Enterprises (distributors) with how many apps each has (carries).
+  virtual Expected<std::vector<std::pair<NamedId, int64_t>>> enterprises(const User& who) = 0;
+  virtual Expected<std::vector<std::pair<NamedId, int64_t>>> distributors(const User& who) = 0;
+
+  // --- cases ---
+  /// Opens a case on app `app_id` from confirmed findings of one of its scans (regulator).
+  virtual Expected<CaseInfo> open_case(const User& who, int64_t app_id,
+                                       const std::vector<int64_t>& finding_ids,
+                                       std::string_view note) = 0;
+  /// Advances a case: "order" (open → rectifying, needs a deadline), "recheck" (compares the
+  /// case's rules with the app's newest finished scan; rectified when none remain), "notify"
+  /// (rectifying → notified), "takedown" (notified → taken_down; a notice to every
+  /// distributor of the app). Wrong transitions fail with kMalformed.
+  virtual Expected<CaseInfo> case_action(const User& who, int64_t case_id, std::string_view action,
+                                         std::string_view note,
+                                         std::optional<int64_t> deadline) = 0;
+  virtual Expected<std::optional<CaseInfo>> case_info(const User& who, int64_t id) = 0;
+  /// Cases by status (empty: all); `overdue_at` set: only rectifying cases past their
+  /// deadline at that time.
+  virtual Expected<std::vector<CaseInfo>> list_cases(const User& who, std::string_view status,
+                                                     std::optional<int64_t> overdue_at,
+                                                     PageQuery page, int64_t& total) = 0;
+  virtual Expected<std::vector<Notice>> notices(const User& who) = 0;
+  virtual Expected<std::vector<RepeatOffender>> repeat_offenders(const User& who) = 0;
+  virtual Expected<Stats> stats(const User& who) = 0;
 
   // --- audit log ---
   virtual Status record_audit(const AuditEntry& entry) = 0;
