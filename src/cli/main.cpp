@@ -319,6 +319,9 @@ int main(int argc, char** argv) {
       "serve", "Run the platform: HTTP API under /api/v1, the dashboard, and scan workers");
   serve_cmd->add_option("--data-dir", serve_opts.data_dir, "Data folder (database, APK blobs)")
       ->capture_default_str();
+  serve_cmd->add_option("--db", serve_opts.db,
+                        "A PostgreSQL database (postgresql://user@host:port/db) instead of the "
+                        "SQLite database in the data folder");
   serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   serve_cmd->add_option("--workers", serve_opts.workers, "Scans run at once")
