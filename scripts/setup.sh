@@ -13,6 +13,9 @@ packages=(
   libsqlite3-dev
   # the HTTP server of `appaudit serve`; wrk for its load test
   libcpp-httplib-dev wrk
+  # PostgreSQL: the client library the store links (libpq), and the server the store and queue
+  # tests start a throwaway instance of (scripts/pg_test_server.sh)
+  libpq-dev postgresql
   # tests, benchmarks, fuzzing (clang's libFuzzer runtime)
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev python3 time
   # peers and fixture tools

@@ -2,10 +2,13 @@
 # Installs, builds and runs every test:
 #   1. Release build (-Werror), all ctest tests (unit, e2e, corpus parity with aapt/dexdump/
 #      apksigner, hostile inputs, fuzz-corpus replay; the HTML report in headless Chromium and
-#      the SARIF schema check, after ctest's browser_npm_ci runs npm ci in tests/browser);
+#      the SARIF schema check, after ctest's browser_npm_ci runs npm ci in tests/browser; the
+#      store and queue tests on SQLite and on a throwaway PostgreSQL server,
+#      scripts/pg_test_server.sh);
 #   2. ASan+UBSan build of the parser tests and fuzz-corpus replay;
 #   3. a short bounded libFuzzer run of each parser target (clang).
-# Environment: FUZZ_SECONDS (default 20 per target), SKIP_ASAN=1, SKIP_FUZZ=1.
+# Environment: FUZZ_SECONDS (default 20 per target), SKIP_ASAN=1, SKIP_FUZZ=1, APPAUDIT_TEST_PG
+# (a libpq URI: use that PostgreSQL server instead of starting one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,7 +16,21 @@ jobs=$(nproc)
 
 echo "== Release build and all tests"
 bash scripts/build.sh
+# The store and queue tests run on SQLite and on PostgreSQL: a throwaway PostgreSQL 15 server
+# for them (unless APPAUDIT_TEST_PG already names one), stopped when the tests end.
+if [ -z "${APPAUDIT_TEST_PG:-}" ]; then
+  pg_dir=$(mktemp -d /tmp/appaudit-pg.XXXXXX)
+  trap 'bash scripts/pg_test_server.sh stop "$pg_dir"' EXIT
+  APPAUDIT_TEST_PG=$(bash scripts/pg_test_server.sh start "$pg_dir")
+  export APPAUDIT_TEST_PG
+fi
+echo "PostgreSQL for the store and queue tests: $APPAUDIT_TEST_PG"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 1800
+if [ -n "${pg_dir:-}" ]; then
+  bash scripts/pg_test_server.sh stop "$pg_dir"
+  trap - EXIT
+  unset APPAUDIT_TEST_PG # the ASan stage below builds no store or queue tests
+fi
 
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
   echo "== ASan+UBSan build: parser tests"

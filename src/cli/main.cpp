@@ -7,7 +7,7 @@
 //                                         GB18030/GBK) and report what it declares
 //   appaudit knowledge [--dir DIR]        validate and summarise the knowledge base
 //   appaudit user add NAME --role regulator|enterprise|distributor [--enterprise NAME]
-//                    [--distributor NAME] [--data-dir DIR]
+//                    [--distributor NAME] [--data-dir DIR] [--db URI]
 //                                         create a platform user; its API token is the last
 //                                         line of stdout (only its hash is stored)
 //   appaudit serve [--data-dir DIR] [--listen HOST:PORT] [--workers N] [--sample APK]...
@@ -182,11 +182,12 @@ int run_policy(const std::string& path, const std::string& format, bool with_tex
   return write_output(out, out_path);
 }
 
-/// `appaudit user add`: checks the arguments, creates the user in the data directory's store
-/// and prints its token as the last line of stdout.
+/// `appaudit user add`: checks the arguments, creates the user in the store (the PostgreSQL
+/// database `db`, or the SQLite database in the data directory when `db` is empty) and prints
+/// its token as the last line of stdout.
 int run_user_add(const std::string& name, const std::string& role_text,
                  const std::string& enterprise, const std::string& distributor,
-                 const std::string& data_dir) {
+                 const std::string& data_dir, const std::string& db) {
   using appaudit::store::Role;
   const auto role = appaudit::store::parse_role(role_text);
   if (!role) {
@@ -216,7 +217,11 @@ int run_user_add(const std::string& name, const std::string& role_text,
         "usage: a regulator belongs to no enterprise or distributor; drop --enterprise "
         "and --distributor");
   }
-  auto store = appaudit::store::open_sqlite_store(data_dir);
+  if (!db.empty() && !appaudit::store::is_postgres_uri(db)) {
+    return fail("usage: --db " + db +
+                ": not a postgresql:// URI (the SQLite database lives in --data-dir)");
+  }
+  auto store = appaudit::store::open_store(db.empty() ? data_dir : db);
   if (!store) return fail(store.error().to_string());
   auto created = (*store)->add_user(name, *role, organisation);
   if (!created) return fail(created.error().to_string());
@@ -224,7 +229,8 @@ int run_user_add(const std::string& name, const std::string& role_text,
   std::string who = "created user " + u.name + " (role " + appaudit::store::to_string(u.role);
   if (u.enterprise_id) who += ", enterprise " + u.enterprise;
   if (u.distributor_id) who += ", distributor " + u.distributor;
-  who += ") in " + data_dir + "; its API token, shown only now:\n";
+  who += ") in " + appaudit::store::store_location(db.empty() ? data_dir : db) +
+         "; its API token, shown only now:\n";
   return write_output(who + created->token + "\n", "");
 }
 
@@ -294,6 +300,7 @@ int main(int argc, char** argv) {
 
   std::string user_name, user_role, user_enterprise, user_distributor;
   std::string data_dir = "./appaudit-data";
+  std::string db_uri;
   CLI::App* user_cmd = app.add_subcommand("user", "Manage the platform's users");
   user_cmd->require_subcommand(1);
   CLI::App* user_add = user_cmd->add_subcommand(
@@ -306,6 +313,9 @@ int main(int argc, char** argv) {
                        "The distributor (app store) a distributor user belongs to (created "
                        "when new; default: the user name)");
   user_add->add_option("--data-dir", data_dir, "The platform's data folder")->capture_default_str();
+  user_add->add_option("--db", db_uri,
+                       "A PostgreSQL database (postgresql://user@host:port/db) instead of the "
+                       "SQLite database in the data folder");
 
   appaudit::server::ServeOptions serve_opts;
   std::string listen = "127.0.0.1:8080";
@@ -314,6 +324,9 @@ int main(int argc, char** argv) {
       "serve", "Run the platform: HTTP API under /api/v1, the dashboard, and scan workers");
   serve_cmd->add_option("--data-dir", serve_opts.data_dir, "Data folder (database, APK blobs)")
       ->capture_default_str();
+  serve_cmd->add_option("--db", serve_opts.db,
+                        "A PostgreSQL database (postgresql://user@host:port/db) instead of the "
+                        "SQLite database in the data folder");
   serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
   serve_cmd->add_option("--workers", serve_opts.workers, "Scans run at once")
@@ -376,7 +389,7 @@ int main(int argc, char** argv) {
     return appaudit::server::serve(serve_opts);
   }
   if (user_add->parsed()) {
-    return run_user_add(user_name, user_role, user_enterprise, user_distributor, data_dir);
+    return run_user_add(user_name, user_role, user_enterprise, user_distributor, data_dir, db_uri);
   }
   if (policy_cmd->parsed()) {
     try {

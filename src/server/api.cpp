@@ -994,9 +994,14 @@ int serve(const ServeOptions& o) {
   }
   const std::string data_dir = o.data_dir;
   const std::string db = o.db;
-  if (!db.empty()) return fail("--db: this build has only the SQLite store");
-  std::function<Expected<std::unique_ptr<store::Store>>()> opener = [data_dir]() {
-    return store::open_sqlite_store(data_dir);
+  if (!db.empty() && !store::is_postgres_uri(db)) {
+    return fail("--db " + db +
+                ": not a postgresql:// URI (the SQLite database lives in --data-dir)");
+  }
+  // The database: PostgreSQL when --db names one, else SQLite in the data folder (blobs stay
+  // in the data folder either way).
+  std::function<Expected<std::unique_ptr<store::Store>>()> opener = [data_dir, db]() {
+    return store::open_store(db.empty() ? data_dir : db);
   };
   StorePool stores;
   if (Status s = stores.open(opener, std::max(1, std::min(o.http_threads, 8))); !s) {

@@ -84,4 +84,13 @@ class Db {
 /// a busy timeout. A file that is not SQLite fails here or on the first statement (kMalformed).
 Expected<std::unique_ptr<Db>> open_sqlite_db(const std::string& path);
 
+/// Connects to the PostgreSQL server of a libpq URI (postgresql://user@host:port/db?...), with
+/// a 10 s connect timeout unless the URI sets one. Errors name the server as
+/// postgresql://user@host:port/db, never the password.
+Expected<std::unique_ptr<Db>> open_postgres_db(const std::string& uri);
+
+/// The server and database of a libpq URI as postgresql://user@host:port/db, without the
+/// password: what error messages name.
+std::string describe_postgres_uri(const std::string& uri);
+
 } // namespace appaudit::store

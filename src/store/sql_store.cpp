@@ -1484,4 +1484,31 @@ Expected<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir) 
   return std::unique_ptr<Store>(std::move(store));
 }
 
+bool is_postgres_uri(std::string_view spec) {
+  return spec.starts_with("postgresql://") || spec.starts_with("postgres://");
+}
+
+std::string store_location(const std::string& spec) {
+  return is_postgres_uri(spec) ? describe_postgres_uri(spec) : spec;
+}
+
+Expected<std::unique_ptr<Store>> open_store(const std::string& spec) {
+  if (!is_postgres_uri(spec)) return open_sqlite_store(spec);
+  auto db = open_postgres_db(spec);
+  if (!db) return db.error();
+  // Processes opening a fresh database at once take turns, so that each migration (and the
+  // CREATE TABLE of schema_migrations) runs once. A session lock: released at disconnect too.
+  Db* conn = db->get();
+  constexpr int64_t kMigrationLock = 0x61707061756469; // "appaudi"
+  if (auto r = conn->query("SELECT pg_advisory_lock(?)", {kMigrationLock}); !r) {
+    return r.error();
+  }
+  auto store = std::make_unique<SqlStore>(std::move(*db));
+  if (Status st = store->init(); !st) return st.error();
+  if (auto r = conn->query("SELECT pg_advisory_unlock(?)", {kMigrationLock}); !r) {
+    return r.error();
+  }
+  return std::unique_ptr<Store>(std::move(store));
+}
+
 } // namespace appaudit::store

@@ -3,12 +3,12 @@
 /// versions, submissions, scans (which double as the job table of queue::StoreJobQueue),
 /// findings with their review state, and the audit log.
 ///
-/// `Store` is an interface so that a PostgreSQL backend can sit beside the SQLite one
-/// (docs/platform.md): both share the migrations in store/schema.hpp. Every method is safe to
-/// call from several threads; several processes may open the same SQLite database at once
-/// (WAL, busy timeout, writes in BEGIN IMMEDIATE transactions). Times are milliseconds since
-/// the Unix epoch. Database problems are values (`Error`, code kIo; kMalformed for a file that
-/// is not an appaudit database), never exceptions.
+/// `Store` is written once in SQL (sql_store.cpp) over SQLite or PostgreSQL (docs/platform.md):
+/// both share the migrations in store/schema.hpp. Every method is safe to call from several
+/// threads; several processes may open the same database at once (SQLite: WAL, busy timeout,
+/// writes in BEGIN IMMEDIATE transactions; PostgreSQL: row locks, FOR UPDATE SKIP LOCKED). Times
+/// are milliseconds since the Unix epoch. Database problems are values (`Error`, code kIo;
+/// kMalformed for a file that is not an appaudit database), never exceptions.
 
 #include <cstdint>
 #include <memory>
@@ -369,6 +369,19 @@ class Store {
 /// store. Fails with a clear message when the file is not an SQLite database, is corrupt, or
 /// was written by a newer appaudit.
 Expected<std::unique_ptr<Store>> open_sqlite_store(const std::string& data_dir);
+
+/// Opens the store named by `spec`: a `postgresql://` or `postgres://` URI (libpq syntax) opens
+/// that PostgreSQL database, anything else is a data directory holding an SQLite database (as
+/// open_sqlite_store). Pending migrations are applied either way; on PostgreSQL concurrent
+/// openers take turns (an advisory lock) so that each migration runs once.
+Expected<std::unique_ptr<Store>> open_store(const std::string& spec);
+
+/// Whether `spec` is a PostgreSQL URI rather than a data directory.
+bool is_postgres_uri(std::string_view spec);
+
+/// What to call the store of `spec` in messages: the data directory, or the PostgreSQL URI as
+/// postgresql://user@host:port/db (without the password).
+std::string store_location(const std::string& spec);
 
 /// The database file inside a data directory.
 std::string sqlite_path(const std::string& data_dir);

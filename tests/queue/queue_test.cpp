@@ -1,6 +1,7 @@
-// The job queue on the store: claims, leases, fencing, concurrency, and a worker killed with
-// SIGKILL in the middle of its jobs.
+// The job queue on the store, on SQLite and on PostgreSQL: claims, leases, fencing,
+// concurrency, and a worker killed with SIGKILL in the middle of its jobs.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,22 +17,16 @@
 #include <vector>
 
 #include "queue/job_queue.hpp"
+#include "store/backend.hpp"
 #include "store/blob_store.hpp"
 #include "store/store.hpp"
-#include "store/temp_dir.hpp"
 
 namespace appaudit::queue {
 namespace {
 
 using namespace std::chrono_literals;
 using store::ScanStatus;
-using test::TempDir;
-
-std::unique_ptr<store::Store> open_store(const std::string& dir) {
-  auto s = store::open_sqlite_store(dir);
-  EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().to_string());
-  return s ? std::move(*s) : nullptr;
-}
+using test::BackendTest;
 
 /// Submits `n` distinct APKs; returns their scan ids.
 std::vector<int64_t> submit_n(store::Store& s, int n, const std::string& tag = "apk") {
@@ -57,22 +52,28 @@ struct FakeClock {
   }
 };
 
-/// A fresh store in a temporary folder and a queue on it with a fake clock.
-class QueueTest : public ::testing::Test {
+/// The queue tests, once on SQLite and once on PostgreSQL.
+class Queue : public BackendTest {};
+APPAUDIT_ON_BOTH_BACKENDS(Queue);
+
+/// A fresh store (SQLite or PostgreSQL) and a queue on it with a fake clock.
+class QueueTest : public BackendTest {
  protected:
   void SetUp() override {
-    s_ = open_store(dir_.path());
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    s_ = db().open();
     ASSERT_TRUE(s_);
   }
   std::unique_ptr<JobQueue> queue(int max_attempts = 3) {
     return make_store_queue(*s_, {max_attempts, clock_.fn()});
   }
-  TempDir dir_;
   std::unique_ptr<store::Store> s_;
   FakeClock clock_;
 };
+APPAUDIT_ON_BOTH_BACKENDS(QueueTest);
 
-TEST_F(QueueTest, ClaimCompleteFail) {
+TEST_P(QueueTest, ClaimCompleteFail) {
   auto q = queue();
   auto none = q->claim("w1", 1s);
   ASSERT_TRUE(none.has_value());
@@ -112,7 +113,7 @@ TEST_F(QueueTest, ClaimCompleteFail) {
   EXPECT_TRUE(failed.report_json.empty());
 }
 
-TEST_F(QueueTest, ExpiredLeaseIsRequeuedAndTheStaleWorkerFenced) {
+TEST_P(QueueTest, ExpiredLeaseIsRequeuedAndTheStaleWorkerFenced) {
   auto q = queue();
   const auto ids = submit_n(*s_, 1);
   auto a = q->claim("slow", 100ms);
@@ -143,7 +144,7 @@ TEST_F(QueueTest, ExpiredLeaseIsRequeuedAndTheStaleWorkerFenced) {
   EXPECT_EQ(sc.attempts, 2);
 }
 
-TEST_F(QueueTest, HeartbeatKeepsTheLease) {
+TEST_P(QueueTest, HeartbeatKeepsTheLease) {
   auto q = queue();
   submit_n(*s_, 1);
   auto a = q->claim("w", 1s);
@@ -163,7 +164,7 @@ TEST_F(QueueTest, HeartbeatKeepsTheLease) {
   EXPECT_EQ(*n, 1);
 }
 
-TEST_F(QueueTest, PoisonJobFailsAfterMaxAttempts) {
+TEST_P(QueueTest, PoisonJobFailsAfterMaxAttempts) {
   auto q = queue(2);
   const auto ids = submit_n(*s_, 1);
   for (int attempt = 1; attempt <= 2; ++attempt) {
@@ -180,9 +181,8 @@ TEST_F(QueueTest, PoisonJobFailsAfterMaxAttempts) {
   EXPECT_NE(sc.error.find("lost 2 times"), std::string::npos) << sc.error;
 }
 
-TEST(Queue, EnqueueRequeuesFinishedScans) {
-  TempDir dir;
-  auto s = open_store(dir.path());
+TEST_P(Queue, EnqueueRequeuesFinishedScans) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   auto q = make_store_queue(*s);
   const auto ids = submit_n(*s, 1);
@@ -198,11 +198,10 @@ TEST(Queue, EnqueueRequeuesFinishedScans) {
   EXPECT_FALSE(q->enqueue(987654)); // no such scan
 }
 
-TEST(Queue, ConcurrentWorkersProcessEachJobOnce) {
+TEST_P(Queue, ConcurrentWorkersProcessEachJobOnce) {
   constexpr int kThreads = 6;
   constexpr int kJobsPerThread = 25;
-  TempDir dir;
-  auto s = open_store(dir.path());
+  auto s = db().open();
   ASSERT_TRUE(s);
   const auto ids = submit_n(*s, kThreads * kJobsPerThread);
   std::mutex mu;
@@ -213,7 +212,7 @@ TEST(Queue, ConcurrentWorkersProcessEachJobOnce) {
     threads.emplace_back([&, t] {
       // Half the workers have their own connection (like separate processes), half share one.
       std::unique_ptr<store::Store> own;
-      if (t % 2 == 0) own = open_store(dir.path());
+      if (t % 2 == 0) own = db().open();
       store::Store& st = own ? *own : *s;
       auto q = make_store_queue(st);
       const std::string name = "worker" + std::to_string(t);
@@ -244,15 +243,50 @@ TEST(Queue, ConcurrentWorkersProcessEachJobOnce) {
   }
 }
 
+/// PostgreSQL only: claims skip rows that another transaction holds (FOR UPDATE SKIP LOCKED)
+/// instead of waiting for it. SQLite has one writer at a time, so there is no such case.
+class QueuePostgres : public BackendTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, QueuePostgres, ::testing::Values(test::Backend::kPostgres),
+                         test::backend_name);
+
+TEST_P(QueuePostgres, ClaimSkipsAScanLockedByAnotherTransaction) {
+  // A claim that waited for the lock would run into lock_timeout and fail instead of hanging.
+  auto s = store::open_store(db().spec() + "&options=-c%20lock_timeout%3D3000");
+  ASSERT_TRUE(s.has_value()) << s.error().to_string();
+  const auto ids = submit_n(**s, 2);
+  PGconn* other = PQconnectdb(db().spec().c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
+  PQclear(PQexec(other, "BEGIN"));
+  PGresult* lock = PQexec(
+      other, ("SELECT id FROM scans WHERE id = " + std::to_string(ids[0]) + " FOR UPDATE").c_str());
+  ASSERT_EQ(PQresultStatus(lock), PGRES_TUPLES_OK) << PQresultErrorMessage(lock);
+  PQclear(lock);
+  auto q = make_store_queue(**s);
+  auto j = q->claim("w", 10s);
+  ASSERT_TRUE(j.has_value()) << j.error().to_string();
+  ASSERT_TRUE(j->has_value());
+  EXPECT_EQ((*j)->scan_id, ids[1]); // the oldest unlocked one
+  auto none = q->claim("w2", 10s);
+  ASSERT_TRUE(none.has_value()) << none.error().to_string();
+  EXPECT_FALSE(none->has_value()); // the locked one is skipped, not waited for
+  PQclear(PQexec(other, "ROLLBACK"));
+  PQfinish(other);
+  auto again = q->claim("w2", 10s);
+  ASSERT_TRUE(again.has_value() && again->has_value());
+  EXPECT_EQ((*again)->scan_id, ids[0]);
+}
+
 // A worker process claims jobs and completes them one by one, telling the parent through a
 // pipe; the parent SIGKILLs it in the middle of a job. After the lease runs out the parent
 // requeues and finishes the rest: every scan ends done, exactly once.
-TEST(QueueCrash, KilledWorkerJobsAreRequeuedAndFinishedOnce) {
+class QueueCrash : public BackendTest {};
+APPAUDIT_ON_BOTH_BACKENDS(QueueCrash);
+
+TEST_P(QueueCrash, KilledWorkerJobsAreRequeuedAndFinishedOnce) {
   constexpr int kJobs = 12;
-  TempDir dir;
   std::vector<int64_t> ids;
   {
-    auto s = open_store(dir.path());
+    auto s = db().open();
     ASSERT_TRUE(s);
     ids = submit_n(*s, kJobs);
   } // no connection crosses fork()
@@ -262,7 +296,7 @@ TEST(QueueCrash, KilledWorkerJobsAreRequeuedAndFinishedOnce) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     ::close(fds[0]);
-    auto s = store::open_sqlite_store(dir.path());
+    auto s = store::open_store(db().spec());
     if (!s) ::_exit(3);
     auto q = make_store_queue(**s);
     while (true) {
@@ -292,7 +326,7 @@ TEST(QueueCrash, KilledWorkerJobsAreRequeuedAndFinishedOnce) {
   ASSERT_TRUE(WIFSIGNALED(status));
   ::close(fds[0]);
 
-  auto s = open_store(dir.path()); // "restart"
+  auto s = db().open(); // "restart"
   ASSERT_TRUE(s);
   // Before the lease runs out the killed worker's job stays with it.
   auto sc4 = get_scan(*s, ids[4]);

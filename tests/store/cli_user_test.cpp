@@ -1,10 +1,12 @@
-// `appaudit user add`: the token is the last line of stdout and authenticates; bad command
-// lines and unusable data folders exit 2 with one clear line on stderr.
+// `appaudit user add`: the token is the last line of stdout and authenticates, in the data
+// folder's SQLite database or with --db in a PostgreSQL one; bad command lines, unusable data
+// folders and unreachable servers exit 2 with one clear line on stderr.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <string>
 
+#include "store/backend.hpp"
 #include "store/blob_store.hpp"
 #include "store/store.hpp"
 #include "store/temp_dir.hpp"
@@ -26,26 +28,29 @@ std::string user_add(const std::string& args, int* rc) {
   return test::run_command(test::appaudit_bin() + " user add " + args + " 2>&1", rc);
 }
 
-TEST(CliUserAdd, PrintsATokenThatAuthenticates) {
-  TempDir dir;
+class CliUserAdd : public test::BackendTest {};
+APPAUDIT_ON_BOTH_BACKENDS(CliUserAdd);
+
+TEST_P(CliUserAdd, PrintsATokenThatAuthenticates) {
+  // SQLite: the database in --data-dir; PostgreSQL: --db URI (the data folder keeps blobs).
+  const std::string where = postgres() ? " --db '" + db().spec() + "' --data-dir " + db().dir()
+                                       : " --data-dir " + db().dir() + "/data";
   int rc = -1;
-  const std::string out = test::run_command(test::appaudit_bin() +
-                                                " user add eve --role enterprise --enterprise "
-                                                "'Acme Ltd' --data-dir " +
-                                                dir.path() + "/data",
-                                            &rc);
+  const std::string out = test::run_command(
+      test::appaudit_bin() + " user add eve --role enterprise --enterprise 'Acme Ltd'" + where,
+      &rc);
   ASSERT_EQ(rc, 0) << out;
   const std::string token = last_line(out);
   EXPECT_TRUE(is_sha256_hex(token)) << out; // 64 hex digits
-  auto s = open_sqlite_store(dir.path() + "/data");
-  ASSERT_TRUE(s.has_value());
+  auto s = open_store(postgres() ? db().spec() : db().dir() + "/data");
+  ASSERT_TRUE(s.has_value()) << s.error().to_string();
   auto u = (*s)->authenticate(token);
   ASSERT_TRUE(u.has_value() && u->has_value());
   EXPECT_EQ((*u)->name, "eve");
   EXPECT_EQ((*u)->enterprise, "Acme Ltd");
 }
 
-TEST(CliUserAdd, DefaultDataDirIsAppauditData) {
+TEST(CliUserAddSqlite, DefaultDataDirIsAppauditData) {
   TempDir dir;
   int rc = -1;
   const std::string out = test::run_command(
@@ -54,7 +59,7 @@ TEST(CliUserAdd, DefaultDataDirIsAppauditData) {
   EXPECT_FALSE(test::read_file(dir.path() + "/appaudit-data/appaudit.db").empty());
 }
 
-TEST(CliUserAdd, BadCommandLinesExit2) {
+TEST(CliUserAddSqlite, BadCommandLinesExit2) {
   TempDir dir;
   const std::string d = " --data-dir " + dir.path();
   struct Case {
@@ -80,13 +85,29 @@ TEST(CliUserAdd, BadCommandLinesExit2) {
   EXPECT_NE(dup.find("exists"), std::string::npos) << dup;
 }
 
-TEST(CliUserAdd, CorruptDatabaseExit2) {
+TEST(CliUserAddSqlite, CorruptDatabaseExit2) {
   TempDir dir;
   std::ofstream(dir.path() + "/appaudit.db", std::ios::binary) << std::string(4096, '\x5a');
   int rc = -1;
   const std::string out = user_add("x --role regulator --data-dir " + dir.path(), &rc);
   EXPECT_EQ(rc, 2) << out;
   EXPECT_NE(out.find("not a usable appaudit database"), std::string::npos) << out;
+}
+
+TEST(CliUserAddPostgres, UnreachableOrBadDbExit2WithoutThePassword) {
+  TempDir dir;
+  int rc = -1;
+  const std::string out =
+      user_add("x --role regulator --data-dir " + dir.path() +
+                   " --db 'postgresql://alice:s3cr3t@127.0.0.1:1/appdb?connect_timeout=3'",
+               &rc);
+  EXPECT_EQ(rc, 2) << out;
+  EXPECT_NE(out.find("postgresql://alice@127.0.0.1:1/appdb"), std::string::npos) << out;
+  EXPECT_EQ(out.find("s3cr3t"), std::string::npos) << out;
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << "one line: " << out;
+  const std::string bad = user_add("x --role regulator --db " + dir.path(), &rc);
+  EXPECT_EQ(rc, 2) << bad;
+  EXPECT_NE(bad.find("not a postgresql:// URI"), std::string::npos) << bad;
 }
 
 } // namespace

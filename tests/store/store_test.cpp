@@ -1,13 +1,21 @@
-// The SQLite store: migrations, users and tokens, submissions, audit log, hostile DB files.
+// The store on SQLite and on PostgreSQL: migrations, users and tokens, submissions, audit log;
+// hostile SQLite files; PostgreSQL connection errors; the CI gate for the PostgreSQL variants.
 #include "store/store.hpp"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 
+#include "store/backend.hpp"
 #include "store/blob_store.hpp"
+#include "store/db.hpp"
 #include "store/schema.hpp"
 #include "store/temp_dir.hpp"
 #include "support/test_support.hpp"
@@ -15,6 +23,8 @@
 namespace appaudit::store {
 namespace {
 
+using test::Backend;
+using test::BackendTest;
 using test::TempDir;
 
 std::unique_ptr<Store> open_or_die(const std::string& dir) {
@@ -43,52 +53,76 @@ std::vector<std::string> query(const std::string& db_path, const std::string& sq
 
 std::string sha_of(const std::string& s) { return sha256_hex(s); }
 
-TEST(Store, MigratesAnEmptyFolderAndReopensIdempotently) {
-  TempDir dir;
+/// The store tests, once on SQLite and once on PostgreSQL.
+class StoreTest : public BackendTest {};
+APPAUDIT_ON_BOTH_BACKENDS(StoreTest);
+
+TEST_P(StoreTest, MigratesAnEmptyDatabaseAndReopensIdempotently) {
+  // SQLite: a data folder that does not exist yet is created.
+  const std::string spec = postgres() ? db().spec() : db().dir() + "/data";
   {
-    auto s = open_or_die(dir.path() + "/data"); // the folder does not exist yet
-    ASSERT_TRUE(s);
+    auto s = open_store(spec);
+    ASSERT_TRUE(s.has_value()) << s.error().to_string();
   }
-  const std::string db = sqlite_path(dir.path() + "/data");
-  EXPECT_EQ(query(db, "SELECT version FROM schema_migrations ORDER BY version"),
+  auto raw = [&](const std::string& sql) {
+    if (postgres()) return db().query(sql);
+    return query(sqlite_path(spec), sql);
+  };
+  EXPECT_EQ(raw("SELECT version FROM schema_migrations ORDER BY version"),
             (std::vector<std::string>{"1", "2"}));
-  EXPECT_EQ(query(db, "PRAGMA journal_mode"), std::vector<std::string>{"wal"});
-  const auto tables = query(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+  if (!postgres()) {
+    EXPECT_EQ(raw("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+  }
+  const auto tables = raw(postgres() ? "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                                     : "SELECT name FROM sqlite_master WHERE type = 'table'");
   for (const char* t : {"app_versions", "apps", "audit_log", "distributors", "enterprises",
-                        "findings", "scans", "submissions", "users", "cases", "case_findings",
-                        "case_events", "notices", "app_distributors"}) {
+                        "findings", "scans", "schema_migrations", "submissions", "users", "cases",
+                        "case_findings", "case_events", "notices", "app_distributors"}) {
     EXPECT_NE(std::find(tables.begin(), tables.end(), t), tables.end()) << t;
   }
   // Re-opening applies nothing twice and keeps the data.
   {
-    auto s = open_or_die(dir.path() + "/data");
-    ASSERT_TRUE(s);
-    ASSERT_TRUE(s->add_user("ann", Role::kRegulator, "").has_value());
+    auto s = open_store(spec);
+    ASSERT_TRUE(s.has_value()) << s.error().to_string();
+    ASSERT_TRUE((*s)->add_user("ann", Role::kRegulator, "").has_value());
   }
-  auto s = open_or_die(dir.path() + "/data");
-  ASSERT_TRUE(s);
-  EXPECT_EQ(query(db, "SELECT COUNT(*) FROM schema_migrations"), std::vector<std::string>{"2"});
-  auto u = s->find_user("ann");
+  auto s = open_store(spec);
+  ASSERT_TRUE(s.has_value()) << s.error().to_string();
+  EXPECT_EQ(raw("SELECT COUNT(*) FROM schema_migrations"), std::vector<std::string>{"2"});
+  auto u = (*s)->find_user("ann");
   ASSERT_TRUE(u.has_value());
   EXPECT_TRUE(u->has_value());
 }
 
-TEST(Store, ForeignKeysAreEnforced) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, ConcurrentOpenersMigrateOnce) {
+  // Several connections open a fresh database at once; the migration runs once (PostgreSQL:
+  // the advisory lock; SQLite: BEGIN IMMEDIATE).
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto s = open_store(db().spec());
+      if (!s) {
+        ADD_FAILURE() << s.error().to_string();
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(db().query("SELECT COUNT(*) FROM schema_migrations"), std::vector<std::string>{"2"});
+}
+
+TEST_P(StoreTest, ForeignKeysAreEnforced) {
+  auto s = db().open();
   ASSERT_TRUE(s);
-  // A scan naming a submission that does not exist is refused by the database itself.
   auto c = s->claim_scan("w", now_ms(), 1000, 3);
   ASSERT_TRUE(c.has_value());
   EXPECT_FALSE(c->has_value());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(sqlite_path(dir.path()).c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "PRAGMA foreign_keys=ON", nullptr, nullptr, nullptr);
-  const int rc = sqlite3_exec(
-      db, "INSERT INTO scans (submission_id, status, created_at) VALUES (999, 'queued', 0)",
-      nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  EXPECT_NE(rc, SQLITE_OK);
+  // A scan naming a submission that does not exist is refused by the database itself.
+  EXPECT_FALSE(
+      db().exec("INSERT INTO scans (submission_id, status, created_at) VALUES (999, 'queued', 0)"));
+  EXPECT_TRUE(db().exec("SELECT 1")); // the helper itself works
 }
 
 TEST(Store, SchemaIsPortable) {
@@ -106,9 +140,8 @@ TEST(Store, SchemaIsPortable) {
   for (size_t i = 1; i < lite.size(); ++i) EXPECT_EQ(lite[i].version, lite[i - 1].version + 1);
 }
 
-TEST(Store, UsersAuthenticateByTokenStoredOnlyAsHash) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, UsersAuthenticateByTokenStoredOnlyAsHash) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   auto reg = s->add_user("regina", Role::kRegulator, "");
   ASSERT_TRUE(reg.has_value()) << reg.error().to_string();
@@ -140,12 +173,17 @@ TEST(Store, UsersAuthenticateByTokenStoredOnlyAsHash) {
     EXPECT_FALSE(r->has_value()) << t;
   }
 
-  // The token is nowhere in the database files; its hash is.
+  // The token is nowhere in the database; its hash is. SQLite: the bytes of its files;
+  // PostgreSQL: every column of every user row, as text.
   s.reset();
   std::string bytes;
-  for (const char* suffix : {"", "-wal"}) {
-    auto b = test::read_file(sqlite_path(dir.path()) + suffix);
-    bytes.append(b.begin(), b.end());
+  if (postgres()) {
+    for (const auto& row : db().query("SELECT u::text FROM users u")) bytes += row + "\n";
+  } else {
+    for (const char* suffix : {"", "-wal"}) {
+      auto b = test::read_file(sqlite_path(db().spec()) + suffix);
+      bytes.append(b.begin(), b.end());
+    }
   }
   ASSERT_FALSE(bytes.empty());
   for (const auto* nu : {&*reg, &*ent, &*dis}) {
@@ -154,9 +192,8 @@ TEST(Store, UsersAuthenticateByTokenStoredOnlyAsHash) {
   EXPECT_NE(bytes.find(sha_of(ent->token)), std::string::npos);
 }
 
-TEST(Store, AddUserRejectsBadInput) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, AddUserRejectsBadInput) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   EXPECT_FALSE(s->add_user("", Role::kRegulator, "").has_value());
   EXPECT_FALSE(s->add_user("e", Role::kEnterprise, "").has_value());
@@ -169,9 +206,8 @@ TEST(Store, AddUserRejectsBadInput) {
   EXPECT_EQ(parse_role("distributor"), Role::kDistributor);
 }
 
-TEST(Store, SubmitDedupesSameBytesUnlessRecheck) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, SubmitDedupesSameBytesUnlessRecheck) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   auto eve = s->add_user("eve", Role::kEnterprise, "Acme");
   ASSERT_TRUE(eve.has_value());
@@ -222,9 +258,8 @@ TEST(Store, SubmitDedupesSameBytesUnlessRecheck) {
   EXPECT_FALSE(s->submit("not-a-sha", 1, {}, std::nullopt, false).has_value());
 }
 
-TEST(Store, DistributorSubmissionIsItsOwn) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, DistributorSubmissionIsItsOwn) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   auto dan = s->add_user("dan", Role::kDistributor, "AppStore X");
   ASSERT_TRUE(dan.has_value());
@@ -238,9 +273,8 @@ TEST(Store, DistributorSubmissionIsItsOwn) {
   EXPECT_TRUE(seen->has_value()) << "a distributor must see the scan of its own submission";
 }
 
-TEST(Store, FailedScanIsNotReusedBySameBytes) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, FailedScanIsNotReusedBySameBytes) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   const std::string a = sha_of("flaky");
   auto first = s->submit(a, 1, {}, std::nullopt, false);
@@ -254,9 +288,8 @@ TEST(Store, FailedScanIsNotReusedBySameBytes) {
   EXPECT_NE(again->scan_id, first->scan_id);
 }
 
-TEST(Store, AuditLogRecordsStateChanges) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, AuditLogRecordsStateChanges) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   auto reg = s->add_user("regina", Role::kRegulator, "");
   ASSERT_TRUE(reg.has_value());
@@ -279,9 +312,8 @@ TEST(Store, AuditLogRecordsStateChanges) {
   EXPECT_EQ((*log)[2].action, "user.add");
 }
 
-TEST(Store, AppVersionsAreRecordedOnce) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, AppVersionsAreRecordedOnce) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   auto ent = s->ensure_enterprise("Acme");
   ASSERT_TRUE(ent.has_value());
@@ -294,13 +326,12 @@ TEST(Store, AppVersionsAreRecordedOnce) {
   ASSERT_TRUE(v1.has_value() && v1b.has_value() && v2.has_value());
   EXPECT_EQ(*v1, *v1b);
   EXPECT_NE(*v1, *v2);
-  EXPECT_EQ(query(sqlite_path(dir.path()), "SELECT COUNT(*) FROM apps"),
-            std::vector<std::string>{"1"});
+  EXPECT_EQ(db().query("SELECT COUNT(*) FROM apps"), std::vector<std::string>{"1"});
+  EXPECT_EQ(db().query("SELECT COUNT(*) FROM app_versions"), std::vector<std::string>{"2"});
 }
 
-TEST(Store, FindingsAreStoredAndReviewedWithAnAuditEntry) {
-  TempDir dir;
-  auto s = open_or_die(dir.path());
+TEST_P(StoreTest, FindingsAreStoredAndReviewedWithAnAuditEntry) {
+  auto s = db().open();
   ASSERT_TRUE(s);
   auto reg = s->add_user("regina", Role::kRegulator, "");
   ASSERT_TRUE(reg.has_value());
@@ -396,17 +427,24 @@ TEST(StoreHostile, CorruptPagesGiveAnError) {
   }
 }
 
-TEST(StoreHostile, NewerSchemaIsRefused) {
-  TempDir dir;
-  { ASSERT_TRUE(open_or_die(dir.path())); }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(sqlite_path(dir.path()).c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 'future', 0)", nullptr, nullptr,
-               nullptr);
-  sqlite3_close(db);
-  auto s = open_sqlite_store(dir.path());
+TEST_P(StoreTest, NewerSchemaIsRefused) {
+  { ASSERT_TRUE(db().open()); }
+  ASSERT_TRUE(db().exec("INSERT INTO schema_migrations VALUES (999, 'future', 0)"));
+  auto s = open_store(db().spec());
   ASSERT_FALSE(s.has_value());
   EXPECT_NE(s.error().message.find("newer"), std::string::npos) << s.error().to_string();
+}
+
+TEST_P(StoreTest, ForeignTablesInTheWayGiveAClearError) {
+  // A database that already has a table of the schema's names, not made by appaudit: the
+  // migration fails as a whole, with its number, and leaves nothing half-done.
+  ASSERT_TRUE(db().exec("CREATE TABLE scans (x TEXT)"));
+  auto s = open_store(db().spec());
+  ASSERT_FALSE(s.has_value());
+  EXPECT_NE(s.error().message.find("migration 1 (initial schema) failed"), std::string::npos)
+      << s.error().to_string();
+  // DDL is transactional on both: even schema_migrations is gone again.
+  EXPECT_EQ(db().tables(), std::vector<std::string>{"scans"});
 }
 
 TEST(StoreHostile, DataDirThatIsAFile) {
@@ -415,6 +453,88 @@ TEST(StoreHostile, DataDirThatIsAFile) {
   auto s = open_sqlite_store(dir.path() + "/file");
   ASSERT_FALSE(s.has_value());
   EXPECT_FALSE(s.error().to_string().empty());
+}
+
+// --- PostgreSQL: connection errors, placeholders, and the CI gate ---
+
+TEST(StorePostgres, UnreachableServerIsAClearErrorWithoutThePassword) {
+  // Nothing listens on port 1: refused at once, no server needed for this test.
+  const std::string uri = "postgresql://alice:s3cr3t-pw@127.0.0.1:1/appdb?connect_timeout=3";
+  EXPECT_TRUE(is_postgres_uri(uri));
+  EXPECT_TRUE(is_postgres_uri("postgres://h/db"));
+  EXPECT_FALSE(is_postgres_uri("./appaudit-data"));
+  auto s = open_store(uri);
+  ASSERT_FALSE(s.has_value());
+  const std::string e = s.error().to_string();
+  EXPECT_EQ(s.error().code, Errc::kIo);
+  EXPECT_NE(e.find("postgresql://alice@127.0.0.1:1/appdb"), std::string::npos) << e;
+  EXPECT_NE(e.find("cannot connect to PostgreSQL"), std::string::npos) << e;
+  EXPECT_EQ(e.find("s3cr3t"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << "one line: " << e;
+  EXPECT_EQ(store_location(uri), "postgresql://alice@127.0.0.1:1/appdb");
+  // A password given as a parameter is not shown either.
+  auto p = open_store("postgresql://127.0.0.1:1/appdb?password=hunter2&connect_timeout=3");
+  ASSERT_FALSE(p.has_value());
+  EXPECT_EQ(p.error().to_string().find("hunter2"), std::string::npos) << p.error().to_string();
+}
+
+class PostgresDbTest : public BackendTest {};
+INSTANTIATE_TEST_SUITE_P(Backends, PostgresDbTest, ::testing::Values(Backend::kPostgres),
+                         test::backend_name);
+
+TEST_P(PostgresDbTest, PlaceholdersAndTypedParameters) {
+  auto conn = open_postgres_db(db().spec());
+  ASSERT_TRUE(conn.has_value()) << conn.error().to_string();
+  Db& d = **conn;
+  // `?` inside literals and identifiers stays; the others become $1, $2, ... in order.
+  auto r = d.query("SELECT '?''?' || ?, \"?x\" FROM (SELECT ? AS \"?x\") t -- a ? comment\n",
+                   {"a", int64_t{5}});
+  ASSERT_TRUE(r.has_value()) << r.error().to_string();
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(r->first().text(0), "?'?a");
+  EXPECT_EQ(r->first().i64(1), 5);
+  // Integers are INT8, so LIMIT ?, arithmetic and comparisons with BIGINT need no casts; NULL
+  // takes the column's type.
+  auto l = d.query("SELECT g, ? + g, ?::text IS NULL FROM generate_series(1, 10) g LIMIT ?",
+                   {int64_t{1} << 40, std::nullopt, int64_t{3}});
+  ASSERT_TRUE(l.has_value()) << l.error().to_string();
+  ASSERT_EQ(l->rows.size(), 3u);
+  EXPECT_EQ(l->rows[2].i64(1), (int64_t{1} << 40) + 3);
+  EXPECT_EQ(l->rows[0].text(2), "t");
+  EXPECT_TRUE(d.query("SELECT ?", {"x", "y"}).has_value() == false); // count mismatch
+  // changes from the command tag; errors carry the SQLSTATE and name the server.
+  ASSERT_TRUE(
+      d.exec("CREATE TABLE t (id BIGINT PRIMARY KEY, n INTEGER); "
+             "INSERT INTO t VALUES (1, 1), (2, 2), (3, 3)"));
+  auto u = d.query("UPDATE t SET n = n + 1 WHERE id >= ?", {int64_t{2}});
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->changes, 2);
+  auto dup = d.query("INSERT INTO t VALUES (?, ?)", {int64_t{1}, int64_t{1}});
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_NE(dup.error().message.find("23505"), std::string::npos) << dup.error().to_string();
+  EXPECT_NE(dup.error().where.find("postgresql://"), std::string::npos);
+}
+
+TEST(PostgresCi, TheTestServerIsThereUnderCi) {
+  // Under CI the PostgreSQL variants must run, not skip: scripts/test.sh starts the server
+  // (scripts/pg_test_server.sh) and exports APPAUDIT_TEST_PG. This test fails when it did not.
+  const char* ci = std::getenv("CI");
+  const bool under_ci = ci != nullptr && std::string(ci) == "true";
+  const std::string uri = test::pg_test_uri();
+  if (uri.empty()) {
+    if (under_ci)
+      FAIL() << "CI=true but APPAUDIT_TEST_PG is unset: the PostgreSQL tests would "
+                "all be skipped (run the tests through scripts/test.sh)";
+    GTEST_SKIP() << "APPAUDIT_TEST_PG is not set (not under CI, so the PostgreSQL variants skip)";
+  }
+  PGconn* conn = PQconnectdb(uri.c_str());
+  const bool up = PQstatus(conn) == CONNECTION_OK;
+  const std::string why = up ? "" : PQerrorMessage(conn);
+  const int version = up ? PQserverVersion(conn) : 0;
+  PQfinish(conn);
+  ASSERT_TRUE(up) << "APPAUDIT_TEST_PG names " << store_location(uri)
+                  << ", which is unreachable: " << why;
+  EXPECT_GE(version, 150000) << "PostgreSQL 15 or newer";
 }
 
 } // namespace
