@@ -147,10 +147,13 @@ IsolatedScan run_isolated_scan(const std::string& scanner, const std::string& ap
     out.error = "cannot run the scanner " + scanner;
   } else {
     const std::string line = first_error_line(err);
+    // Under RLIMIT_AS, running out shows as bad_alloc, the CLI's "out of memory", or a
+    // mapping the kernel refused (ENOMEM).
     if (line.find("std::bad_alloc") != std::string::npos ||
-        line.find("out of memory") != std::string::npos) {
+        line.find("out of memory") != std::string::npos ||
+        line.find("Cannot allocate memory") != std::string::npos) {
       out.error = "the scan ran out of its " + std::to_string(limits.memory_bytes >> 20) +
-                  " MiB memory limit";
+                  " MiB memory limit (" + line + ")";
     } else {
       out.error = line.empty()
                       ? "the scan process failed (exit " + std::to_string(WEXITSTATUS(status)) + ")"

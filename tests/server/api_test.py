@@ -10,7 +10,9 @@ distributors, the case workflow (open → order → re-check → rectified; noti
 its memory limit ends failed while the server keeps answering.
 
 Usage: api_test.py --appaudit build/bin/appaudit --fixtures build/fixtures --corpus ../shared/corpus
-Environment: APPAUDIT_TEST_DB — a postgresql:// URI to run the same suite on PostgreSQL.
+With --postgres, every server and user runs on PostgreSQL: a fresh database per test class
+on the server named by APPAUDIT_TEST_PG (a libpq URI; scripts/pg_test_server.sh starts one,
+scripts/test.sh exports it). Without the variable the run is skipped — or fails under CI=true.
 """
 import argparse
 import http.client
@@ -30,18 +32,29 @@ import urllib.request
 import zipfile
 
 ARGS = None
-DB = os.environ.get("APPAUDIT_TEST_DB", "")
+
+
+def fresh_db(name):
+    """'' for SQLite; with --postgres a new, empty database `name` and its URI."""
+    if not ARGS.postgres:
+        return ""
+    base = os.environ["APPAUDIT_TEST_PG"]
+    prefix, _, _ = base.rpartition("/")
+    for sql in ("DROP DATABASE IF EXISTS %s" % name, "CREATE DATABASE %s" % name):
+        subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", base, "-c", sql], check=True,
+                       capture_output=True)
+    return prefix + "/" + name
 
 
 class Server:
     """`appaudit serve` on a free port with its own data folder."""
 
-    def __init__(self, data_dir, *extra):
+    def __init__(self, data_dir, *extra, db=""):
         self.data_dir = data_dir
         cmd = [ARGS.appaudit, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0",
                "--workers", "2", "--lease-seconds", "3", *extra]
-        if DB:
-            cmd += ["--db", DB]
+        if db:
+            cmd += ["--db", db]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = ""
         deadline = time.time() + 30
@@ -64,10 +77,10 @@ class Server:
             self.proc.wait(timeout=30)
 
 
-def user_add(data_dir, name, role, org=None):
+def user_add(data_dir, name, role, org=None, db=""):
     cmd = [ARGS.appaudit, "user", "add", name, "--role", role, "--data-dir", data_dir]
-    if DB:
-        cmd += ["--db", DB]
+    if db:
+        cmd += ["--db", db]
     if role == "enterprise":
         cmd += ["--enterprise", org]
     if role == "distributor" and org:
@@ -129,12 +142,13 @@ class Api(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="appaudit-api-")
         data = os.path.join(cls.tmp, "data")
-        cls.reg = user_add(data, "regina", "regulator")
-        cls.ent = user_add(data, "eve", "enterprise", "Acme Ltd")
-        cls.ent2 = user_add(data, "oscar", "enterprise", "Other Corp")
-        cls.dist = user_add(data, "dan", "distributor", "AppStore X")
-        cls.dist2 = user_add(data, "dora", "distributor", "AppStore Y")
-        cls.server = Server(data, "--max-upload-mb", "4")
+        db = fresh_db("appaudit_api")
+        cls.reg = user_add(data, "regina", "regulator", db=db)
+        cls.ent = user_add(data, "eve", "enterprise", "Acme Ltd", db=db)
+        cls.ent2 = user_add(data, "oscar", "enterprise", "Other Corp", db=db)
+        cls.dist = user_add(data, "dan", "distributor", "AppStore X", db=db)
+        cls.dist2 = user_add(data, "dora", "distributor", "AppStore Y", db=db)
+        cls.server = Server(data, "--max-upload-mb", "4", db=db)
         s = cls.server
         # Version 1 (a policy that omits an SDK) by the enterprise, and the same bytes through
         # a distributor; version 2 (the complete policy) comes later, in the case test.
@@ -545,8 +559,9 @@ class Isolation(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="appaudit-iso-")
         try:
             data = os.path.join(tmp, "data")
-            token = user_add(data, "r", "regulator")
-            s = Server(data, "--scan-memory-mb", "32")
+            db = fresh_db("appaudit_isolation")
+            token = user_add(data, "r", "regulator", db=db)
+            s = Server(data, "--scan-memory-mb", "32", db=db)
             try:
                 big = os.path.join(ARGS.corpus, "large", "com.example.android.tvleanback.apk")
                 st, sub = call(s, "POST", "/api/v1/submissions", token, read(big))
@@ -570,11 +585,12 @@ class CrashSafety(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="appaudit-crash-")
         try:
             data = os.path.join(tmp, "data")
-            token = user_add(data, "r", "regulator")
+            db = fresh_db("appaudit_crash")
+            token = user_add(data, "r", "regulator", db=db)
             apks = sorted(os.path.join(ARGS.fixtures, "apk", f)
                           for f in os.listdir(os.path.join(ARGS.fixtures, "apk"))
                           if f.endswith(".apk"))
-            s = Server(data)
+            s = Server(data, db=db)
             accepted = []
             lock = threading.Lock()
 
@@ -600,7 +616,7 @@ class CrashSafety(unittest.TestCase):
             s.proc.wait()
             self.assertGreater(len(accepted), 0)
             # Restart, let scans start, kill -9 again while they run.
-            s = Server(data)
+            s = Server(data, db=db)
             deadline = time.time() + 60
             while time.time() < deadline:
                 st, running = call(s, "GET", "/api/v1/scans?status=running", token)
@@ -609,7 +625,7 @@ class CrashSafety(unittest.TestCase):
                 time.sleep(0.05)
             s.proc.kill()
             s.proc.wait()
-            s = Server(data)
+            s = Server(data, db=db)
             try:
                 for scan_id in accepted:
                     wait_scan(s, token, scan_id, timeout=180)
@@ -642,7 +658,16 @@ def main():
     ap.add_argument("--fixtures", required=True)
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--source", default=os.path.join(os.path.dirname(__file__), "..", ".."))
+    ap.add_argument("--postgres", action="store_true",
+                    help="run on PostgreSQL (APPAUDIT_TEST_PG names the server)")
     ARGS, rest = ap.parse_known_args()
+    if ARGS.postgres and not os.environ.get("APPAUDIT_TEST_PG"):
+        if os.environ.get("CI") == "true":
+            print("APPAUDIT_TEST_PG is not set: the API suite must run on PostgreSQL in CI",
+                  file=sys.stderr)
+            sys.exit(1)
+        print("skipped: APPAUDIT_TEST_PG is not set (scripts/pg_test_server.sh starts a server)")
+        sys.exit(0)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 
