@@ -118,7 +118,14 @@ class PostgresDb final : public Db {
   Status exec(std::string_view sql) override {
     // PQexec runs a script of several statements (the migrations) in one call.
     const std::string text(sql);
+    reconnect_if_lost();
     PGresult* res = PQexec(conn_, text.c_str());
+    if (!in_tx_ && PQstatus(conn_) == CONNECTION_BAD) {
+      // As in query(): outside a transaction (BEGIN included) the call is sent again once.
+      PQclear(res);
+      reconnect_if_lost();
+      res = PQexec(conn_, text.c_str());
+    }
     Status out = check(res);
     PQclear(res);
     return out;
@@ -154,8 +161,17 @@ class PostgresDb final : public Db {
           break;
       }
     }
+    reconnect_if_lost();
     PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), types.data(),
                                  values.data(), nullptr, nullptr, 0);
+    if (!in_tx_ && PQstatus(conn_) == CONNECTION_BAD) {
+      // Lost the connection outside a transaction (the server restarted, or an administrator
+      // ended the session): a statement on its own is safe to send again once reconnected.
+      PQclear(res);
+      reconnect_if_lost();
+      res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), types.data(),
+                         values.data(), nullptr, nullptr, 0);
+    }
     if (Status st = check(res); !st) {
       PQclear(res);
       return st.error();
@@ -182,9 +198,23 @@ class PostgresDb final : public Db {
     return out;
   }
 
-  Status begin() override { return exec("BEGIN"); }
-  Status commit() override { return exec("COMMIT"); }
-  void rollback() override { PQclear(PQexec(conn_, "ROLLBACK")); }
+  // A transaction cut by a lost connection fails as a whole (the caller gets the error, the
+  // server rolled it back); the next transaction starts on a fresh connection.
+  Status begin() override {
+    Status st = exec("BEGIN");
+    in_tx_ = st.ok();
+    return st;
+  }
+  Status commit() override {
+    Status st = exec("COMMIT");
+    in_tx_ = false;
+    return st;
+  }
+  void rollback() override {
+    in_tx_ = false;
+    if (PQstatus(conn_) == CONNECTION_BAD) return;
+    PQclear(PQexec(conn_, "ROLLBACK"));
+  }
 
  private:
   /// kIo with the server's message (and its SQLSTATE), or success.
@@ -202,8 +232,16 @@ class PostgresDb final : public Db {
     return make_error(Errc::kIo, msg, where_);
   }
 
+  /// Outside a transaction, a connection found broken is re-opened with the same parameters
+  /// (PQreset). If the server is still away, the statement that follows fails with its error.
+  void reconnect_if_lost() {
+    if (in_tx_ || PQstatus(conn_) != CONNECTION_BAD) return;
+    PQreset(conn_);
+  }
+
   PGconn* conn_;
   std::string where_;
+  bool in_tx_ = false;
 };
 
 void ignore_notice(void*, const char*) {}

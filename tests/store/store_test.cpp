@@ -515,6 +515,32 @@ TEST_P(PostgresDbTest, PlaceholdersAndTypedParameters) {
   EXPECT_NE(dup.error().where.find("postgresql://"), std::string::npos);
 }
 
+TEST_P(PostgresDbTest, ReconnectsAfterTheConnectionIsLost) {
+  // The server ends the store's session (as after a restart): the next call reconnects.
+  auto s = open_store(db().spec());
+  ASSERT_TRUE(s.has_value()) << s.error().to_string();
+  ASSERT_TRUE((*s)->add_user("before", Role::kRegulator, "").has_value());
+  auto admin = open_postgres_db(db().spec());
+  ASSERT_TRUE(admin.has_value()) << admin.error().to_string();
+  auto kill_others = [&] {
+    auto k = (*admin)->query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+        "current_database() AND pid <> pg_backend_pid()",
+        {});
+    ASSERT_TRUE(k.has_value()) << k.error().to_string();
+    ASSERT_EQ(k->rows.size(), 1u) << "the store's one connection";
+  };
+  kill_others();
+  // A write transaction (BEGIN is sent again on a new connection) ...
+  auto after = (*s)->add_user("after", Role::kRegulator, "");
+  ASSERT_TRUE(after.has_value()) << after.error().to_string();
+  kill_others();
+  // ... and a read on its own.
+  auto found = (*s)->find_user("before");
+  ASSERT_TRUE(found.has_value()) << found.error().to_string();
+  EXPECT_TRUE(found->has_value());
+}
+
 TEST(PostgresCi, TheTestServerIsThereUnderCi) {
   // Under CI the PostgreSQL variants must run, not skip: scripts/test.sh starts the server
   // (scripts/pg_test_server.sh) and exports APPAUDIT_TEST_PG. This test fails when it did not.
