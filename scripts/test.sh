@@ -37,7 +37,8 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DAPPAUDIT_SANITIZE=ON \
     -DAPPAUDIT_BENCH=OFF >/dev/null
   cmake --build build-asan -j "$jobs" --target core_test apk_test dex_test \
-    replay_zip replay_axml replay_arsc replay_dex replay_signing replay_analysis replay_policy analysis_test
+    replay_zip replay_axml replay_arsc replay_dex replay_signing replay_analysis replay_policy analysis_test \
+    policy_tagger_train
   # Reuse the Release stage's fixtures and its cached peer outputs (aapt, dexdump, apksigner).
   APPAUDIT_FIXTURES="$PWD/build/fixtures" ASAN_OPTIONS=detect_leaks=1 \
     UBSAN_OPTIONS=print_stacktrace=1 \
