@@ -180,33 +180,39 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
     c.url = std::string(s);
     out.candidates.push_back(c);
   };
+  // A string from the resources or a layout: a policy URL; a short text naming the policy and
+  // asking to agree (a first-run dialog's); or a long one analysed as policy text (at most
+  // kMaxStringTexts per source, counted in `texts`, within the byte budget).
+  auto consider_string = [&](const std::string& s, const std::string& where,
+                             const std::string& analysed_as, size_t& texts) {
+    add_url(s, where);
+    if (!mentions_policy(s)) return;
+    if (s.size() < 600) {
+      if (has_any(s, {"同意", "agree", "Agree"})) {
+        PolicyCandidate c;
+        c.kind = "dialog_text";
+        c.where = where;
+        out.candidates.push_back(c);
+      }
+      return;
+    }
+    if (texts >= kMaxStringTexts || s.size() > budget) return;
+    budget -= s.size();
+    ++texts;
+    auto a = analyse(bytes_of(s), analysed_as, get_reader());
+    if (!a) return;
+    PolicyCandidate c;
+    c.kind = "string_text";
+    c.where = where;
+    consider(std::move(*a), where, s.size(), c);
+  };
   if (resources != nullptr) {
     size_t texts = 0;
     const uint32_t n = resources->global_string_count();
     for (uint32_t i = 0; i < n; ++i) {
       const std::string s = resources->global_string(i);
       const std::string where = "resources.arsc string #" + std::to_string(i);
-      add_url(s, where);
-      if (!mentions_policy(s)) continue;
-      if (s.size() < 600) {
-        // A short string naming the policy and asking to agree: a first-run dialog's text.
-        if (has_any(s, {"同意", "agree", "Agree"})) {
-          PolicyCandidate c;
-          c.kind = "dialog_text";
-          c.where = where;
-          out.candidates.push_back(c);
-        }
-        continue;
-      }
-      if (texts >= kMaxStringTexts || s.size() > budget) continue;
-      budget -= s.size();
-      ++texts;
-      auto a = analyse(bytes_of(s), "string.txt", get_reader());
-      if (!a) continue;
-      PolicyCandidate c;
-      c.kind = "string_text";
-      c.where = where;
-      consider(std::move(*a), where, s.size(), c);
+      consider_string(s, where, "string.txt", texts);
     }
   }
   // Literal text in compiled layouts (android:text="…" written into the layout, not a
@@ -239,27 +245,7 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
         for (const auto& c : el->children) stack.push_back(&c);
         for (const auto& a : el->attributes) {
           if (!a.is_string()) continue;
-          const std::string s = a.text();
-          add_url(s, e.name);
-          if (!mentions_policy(s)) continue;
-          if (s.size() < 600) {
-            if (has_any(s, {"同意", "agree", "Agree"})) {
-              PolicyCandidate c;
-              c.kind = "dialog_text";
-              c.where = e.name;
-              out.candidates.push_back(c);
-            }
-            continue;
-          }
-          if (texts >= kMaxStringTexts || s.size() > budget) continue;
-          budget -= s.size();
-          ++texts;
-          auto an = analyse(bytes_of(s), "layout.txt", get_reader());
-          if (!an) continue;
-          PolicyCandidate c;
-          c.kind = "string_text";
-          c.where = e.name;
-          consider(std::move(*an), e.name, s.size(), c);
+          consider_string(a.text(), e.name, "layout.txt", texts);
         }
       }
     }

@@ -65,8 +65,10 @@ void reduce_html(PolicyText& doc);
 /// or the content looks like HTML.
 Expected<PolicyText> read_policy_text(ByteView bytes, std::string_view name, Diagnostics& diags);
 
-/// UTF-8 encoding of code points.
+/// UTF-8 encoding of code points (surrogates and values past U+10FFFF as U+FFFD).
 std::string to_utf8(std::u32string_view s);
+/// Appends the UTF-8 encoding of one code point, as to_utf8 does.
+void append_utf8(std::string& out, char32_t c);
 /// Code points of UTF-8 (invalid sequences become U+FFFD).
 std::u32string from_utf8(std::string_view s);
 
