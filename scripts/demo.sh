@@ -15,7 +15,7 @@ bash tests/fixtures/build_fixtures.sh build/fixtures >/dev/null
 
 if [ -f web/package.json ]; then
   echo "== building the dashboard (npm)"
-  bash web/npm_ci.sh && (cd web && npm run build --silent)
+  bash scripts/npm_ci.sh web && (cd web && npm run build --silent)
 fi
 data=./appaudit-demo
 samples=()

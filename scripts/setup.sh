@@ -25,7 +25,7 @@ packages=(
   chromium fonts-wqy-microhei fontconfig
 )
 # Node.js 20+ and npm run tests/browser (playwright-core, ajv). The machine image brings them;
-# where they are missing, Debian's nodejs and npm are the fallback (tests/browser/npm_ci.sh
+# where they are missing, Debian's nodejs and npm are the fallback (scripts/npm_ci.sh
 # says so if that Node.js is too old). Not both: Debian's npm conflicts with a Node.js that
 # carries its own npm.
 command -v node >/dev/null || packages+=(nodejs)
