@@ -856,7 +856,9 @@ PolicyTerm read_policy_term(EntryReader& r, FileChecks& checks, const std::strin
                        PolicyTermKind::kSectionPractice,
                        PolicyTermKind::kSectionOther,
                        PolicyTermKind::kNonPractice,
-                       PolicyTermKind::kGenericBlocker});
+                       PolicyTermKind::kGenericBlocker,
+                       PolicyTermKind::kPiHead,
+                       PolicyTermKind::kPiHeadBoundary});
   if (t.kind == PolicyTermKind::kPi) {
     t.pi_type = r.str("pi_type");
     refs.push_back({file, r.where(), "pi_type", t.pi_type, RefKind::kPiType});
@@ -907,6 +909,8 @@ const char* to_string(PolicyTermKind kind) {
     case PolicyTermKind::kSectionOther: return "section_other";
     case PolicyTermKind::kNonPractice: return "non_practice";
     case PolicyTermKind::kGenericBlocker: return "generic_blocker";
+    case PolicyTermKind::kPiHead: return "pi_head";
+    case PolicyTermKind::kPiHeadBoundary: return "pi_head_boundary";
   }
   return "unknown";
 }

@@ -325,6 +325,11 @@ enum class PolicyTermKind {
   kSectionOther, ///< "section_other": headings of sections that are not data practices (权利, 安全)
   kNonPractice, ///< "non_practice": words of sentences about rights or protection (删除, 保护)
   kGenericBlocker, ///< "generic_blocker": words before a generic term that make it no practice
+  /// "pi_head": head nouns (信息, 数据, 记录, 画像) of vague PI phrases the terms do not name
+  /// (统计信息, 搜索或浏览的信息): candidates the learned tagger accepts or drops
+  kPiHead,
+  kPiHeadBoundary, ///< "pi_head_boundary": words a candidate's modifier does not extend over (和,
+                   ///< 及)
 };
 const char* to_string(PolicyTermKind kind);
 

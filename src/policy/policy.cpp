@@ -354,7 +354,7 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
                    const TaggerModel* model, std::vector<std::vector<std::string>>* features) {
   auto kind_of = [&](uint32_t c) { return terms[cues[c].term].kind; };
   // The cue kinds of each sentence as a bit set (linear in the cues, whatever the input).
-  static_assert(static_cast<int>(PolicyTermKind::kGenericBlocker) < 32);
+  static_assert(static_cast<int>(PolicyTermKind::kPiHeadBoundary) < 32);
   std::vector<uint32_t> kinds(r.sentences.size(), 0);
   for (size_t s = 0; s < r.sentences.size(); ++s) {
     for (uint32_t c : sentence_cues[s]) kinds[s] |= 1u << static_cast<int>(kind_of(c));
@@ -475,6 +475,13 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
                          [&](uint32_t p, uint32_t c) { return p < cues[c].end; }) -
         list.begin());
   };
+  // Where the longest head noun ending at each position starts (contextual mentions).
+  std::vector<uint32_t> head_start(t.size() + 1, UINT32_MAX);
+  for (const CueHit& c : cues) {
+    if (kind_of(static_cast<uint32_t>(&c - cues.data())) == PolicyTermKind::kPiHead) {
+      head_start[c.end] = std::min(head_start[c.end], c.start);
+    }
+  }
   const bool want = model != nullptr || features != nullptr;
   if (features != nullptr) features->assign(r.mentions.size(), {});
   // Sentence-level features and their weight sum, computed once per sentence with mentions.
@@ -552,7 +559,7 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
   for (size_t mi = 0; mi < r.mentions.size(); ++mi) {
     Mention& m = r.mentions[mi];
     const uint32_t s = m.sentence, ms = m.span.start;
-    m.generic = generic.count(folded.substr(ms, m.span.end - ms)) != 0;
+    m.generic = m.contextual || generic.count(folded.substr(ms, m.span.end - ms)) != 0;
     const size_t line = line_of(ms);
     // The rule (docs/policy.md, "Practice mentions" (a)–(e)).
     bool rule = true;
@@ -599,6 +606,15 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
     fs.push_back(word + (rule ? "&rule=1" : "&rule=0"));
     fs.push_back(std::move(word));
     if (m.generic) fs.push_back(verb8 ? "gen&pv8" : "gen");
+    if (m.contextual) {
+      // The head noun (the longest pi_head cue ending where the candidate ends) and how long
+      // the modifier before it is.
+      const uint32_t hs = std::clamp(head_start[m.span.end], ms, m.span.end);
+      std::string head = "hd=";
+      for (uint32_t i = hs; i < m.span.end; ++i) append_cp(head, folded[i]);
+      fs.push_back(std::move(head));
+      fs.push_back("ml=" + bucket(hs - ms));
+    }
     if (m.negated) fs.push_back("neg");
     for (size_t n = 1; n <= 3; ++n) {
       std::string left = "l" + std::to_string(n) + "=", right = "r" + std::to_string(n) + "=";
@@ -659,6 +675,119 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
       out = sentence_features[s];
       out.insert(out.end(), std::make_move_iterator(fs.begin()), std::make_move_iterator(fs.end()));
     }
+  }
+}
+
+bool cjk_or_alnum(char32_t c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || ascii_alnum(c);
+}
+
+/// Contextual candidates (docs/policy.md, "Contextual mentions"): every head noun (`pi_head`:
+/// 信息, 数据, 记录 …) outside a PI term or stop phrase, with the modifier before it — at most 8
+/// CJK letters or ASCII letters/digits, not over a PI term, a stop phrase, a cue that ends a
+/// modifier (a practice verb, purpose, condition, sharing, negation, list or right-context
+/// cue, a `pi_head_boundary` word such as 和/及) or punctuation; a leading 的, 之 or 等 is
+/// dropped (设备型号等信息 → 信息). Heads whose candidates overlap (统计数据信息) make one
+/// candidate (at most kMaxContextual code points). Appended to `r.mentions`, which is then sorted
+/// by position again.
+constexpr uint32_t kMaxContextual = 16; ///< code points of a merged contextual candidate
+
+template <class SpanFn>
+void add_contextual(const std::vector<TermInfo>& terms, const std::u32string& t,
+                    const std::vector<CueHit>& cues, const std::vector<uint8_t>& taken,
+                    std::vector<uint8_t>& stops_before, PolicyReport& r,
+                    const std::vector<uint32_t>& sentence_of, SpanFn&& span) {
+  std::vector<const CueHit*> heads;
+  for (const CueHit& c : cues) {
+    switch (terms[c.term].kind) {
+      case PolicyTermKind::kPiHead: heads.push_back(&c); break;
+      case PolicyTermKind::kPractice:
+      case PolicyTermKind::kPurpose:
+      case PolicyTermKind::kCondition:
+      case PolicyTermKind::kSharing:
+      case PolicyTermKind::kNegation:
+      case PolicyTermKind::kListIntro:
+      case PolicyTermKind::kRightContext:
+      case PolicyTermKind::kPiHeadBoundary: stops_before[c.end] = 1; break;
+      default: break;
+    }
+  }
+  if (heads.empty()) return;
+  std::stable_sort(heads.begin(), heads.end(),
+                   [](const CueHit* a, const CueHit* b) { return a->end < b->end; });
+  std::vector<std::pair<uint32_t, uint32_t>> found; // [start, end), by end
+  std::vector<uint32_t> entry;                      // the head's knowledge entry
+  for (const CueHit* h : heads) {
+    bool inside = false;
+    for (uint32_t k = h->start; k < h->end && !inside; ++k) inside = taken[k] != 0;
+    if (inside) continue;
+    uint32_t b = h->start;
+    while (b > 0 && h->start - b < 8 && !stops_before[b] && !taken[b - 1] &&
+           cjk_or_alnum(t[b - 1])) {
+      --b;
+    }
+    while (b < h->start && (t[b] == U'的' || t[b] == U'之' || t[b] == U'等')) ++b;
+    if (!found.empty() && found.back().second > b) {
+      if (h->end <= found.back().second) continue; // a head inside the last candidate
+      if (h->end - std::min(found.back().first, b) <= kMaxContextual) {
+        found.back().first = std::min(found.back().first, b);
+        found.back().second = h->end;
+        entry.back() = h->term;
+        continue;
+      }
+      // A chain of heads (信息信息信息…) would make one endless candidate: cut it.
+      b = std::max(found.back().second, h->start);
+      found.emplace_back(b, h->end);
+      entry.push_back(h->term);
+    } else {
+      found.emplace_back(b, h->end);
+      entry.push_back(h->term);
+    }
+  }
+  if (found.empty()) return;
+  for (size_t i = 0; i < found.size(); ++i) {
+    Mention m;
+    m.span = span(found[i].first, found[i].second);
+    m.pi_type = "personal_info";
+    m.term = terms[entry[i]].id;
+    m.generic = true;
+    m.contextual = true;
+    m.sentence = sentence_of[found[i].first];
+    r.mentions.push_back(std::move(m));
+  }
+  std::stable_sort(r.mentions.begin(), r.mentions.end(),
+                   [](const Mention& a, const Mention& b) { return a.span.start < b.span.start; });
+}
+
+/// Removes the contextual candidates the tagger did not take (`practice` false) and renumbers
+/// the mention indices of negations and statements; a statement left without mentions goes.
+void drop_rejected_contextual(PolicyReport& r) {
+  std::vector<uint32_t> renumber(r.mentions.size(), UINT32_MAX);
+  std::vector<Mention> kept;
+  kept.reserve(r.mentions.size());
+  for (size_t i = 0; i < r.mentions.size(); ++i) {
+    if (r.mentions[i].contextual && !r.mentions[i].practice) continue;
+    renumber[i] = static_cast<uint32_t>(kept.size());
+    kept.push_back(std::move(r.mentions[i]));
+  }
+  if (kept.size() == r.mentions.size()) {
+    r.mentions = std::move(kept);
+    return;
+  }
+  r.mentions = std::move(kept);
+  auto fix = [&](std::vector<uint32_t>& list) {
+    std::vector<uint32_t> out;
+    for (uint32_t m : list) {
+      if (renumber[m] != UINT32_MAX) out.push_back(renumber[m]);
+    }
+    list = std::move(out);
+  };
+  for (Negation& n : r.negations) fix(n.mentions);
+  for (auto* statements : {&r.purposes, &r.conditions, &r.sharing}) {
+    for (Statement& st : *statements) fix(st.mentions);
+    statements->erase(std::remove_if(statements->begin(), statements->end(),
+                                     [](const Statement& st) { return st.mentions.empty(); }),
+                      statements->end());
   }
 }
 
@@ -744,7 +873,10 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc,
     for (uint32_t i = r.sentences[s].first; i < r.sentences[s].second; ++i) sentence_of[i] = s;
   }
 
-  // Mentions: longest match over PI and stop terms, left to right, no overlaps.
+  // Mentions: longest match over PI and stop terms, left to right, no overlaps. `taken`:
+  // inside a PI term or stop phrase; `stops_before[i]`: a contextual candidate's modifier
+  // does not extend from i to i - 1 (a term, a cue or a boundary word ends at i).
+  std::vector<uint8_t> taken(t.size(), 0), stops_before(t.size() + 1, 0);
   for (size_t i = 0; i < t.size();) {
     size_t best_end = 0;
     uint32_t best = 0;
@@ -765,6 +897,8 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc,
       m.sentence = sentence_of[i];
       r.mentions.push_back(std::move(m));
     }
+    for (size_t k = i; k < best_end; ++k) taken[k] = 1;
+    stops_before[best_end] = 1;
     i = best_end;
   }
 
@@ -777,6 +911,7 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc,
       }
     });
   }
+  add_contextual(im.terms, t, cues, taken, stops_before, r, sentence_of, span);
   // Per sentence: the cues in it, by kind.
   std::vector<std::vector<uint32_t>> sentence_cues(r.sentences.size());
   for (uint32_t c = 0; c < cues.size(); ++c) sentence_cues[sentence_of[cues[c].start]].push_back(c);
@@ -850,6 +985,7 @@ PolicyReport PolicyReader::analyze(const PolicyText& doc,
 
   mark_practice(im.terms, im.generic, t, folded, r, cues, sentence_cues,
                 im.model ? &*im.model : nullptr, features);
+  if (features == nullptr) drop_rejected_contextual(r);
 
   // Policy title, SDK list heading, last-updated date.
   uint32_t sdk_list_at = UINT32_MAX;

@@ -46,7 +46,11 @@ struct Mention {
   /// (knowledge/policy_tagger.json; 0–1, three decimals); `practice` is score >= the model's
   /// threshold. Without a model: 1 when the rule above holds, else 0.
   double score = 0;
-  bool generic = false;  ///< a vague term (个人信息, 用户信息), knowledge kind `generic`
+  bool generic = false; ///< a vague term (个人信息, 用户信息), knowledge kind `generic`
+  /// Not a knowledge term but a vague phrase found by its head noun (统计信息, 搜索或浏览的信息;
+  /// knowledge kind `pi_head`), pi_type `personal_info`: kept only when the learned tagger
+  /// takes it for the object of a data practice (docs/policy.md, "Contextual mentions").
+  bool contextual = false;
   uint32_t sentence = 0; ///< index into PolicyReport::sentences
 };
 
@@ -116,7 +120,9 @@ class PolicyReader {
   PolicyReader& operator=(const PolicyReader&) = delete;
 
   /// Reads the text. When `features` is given, it receives the tagger's features of every
-  /// mention (same order as PolicyReport::mentions): what the trainer learns from.
+  /// mention (same order as PolicyReport::mentions): what the trainer learns from. Then the
+  /// contextual candidates the tagger drops are kept too (with practice false), so that the
+  /// trainer sees them; without `features` they are removed.
   PolicyReport analyze(const PolicyText& text,
                        std::vector<std::vector<std::string>>* features = nullptr) const;
 

@@ -57,6 +57,7 @@ nlohmann::ordered_json policy_object(const policy::PolicyReport& r, const Policy
     mj["practice"] = m.practice;
     mj["score"] = m.score;
     mj["generic"] = m.generic;
+    mj["contextual"] = m.contextual;
     mj["sentence"] = m.sentence;
     if (html) {
       mj["source_start"] = text->source_offset(m.span.start);

@@ -41,7 +41,10 @@ def facts(doc):
         "format": p["format"],
         "looks_like_policy": p["looks_like_policy"],
         "last_updated": p["last_updated"]["date"] if p["last_updated"] else None,
-        "mentions": [[m["text"], m["pi_type"], m["negated"]] for m in ms],
+        # A contextual mention (a vague phrase found by its head noun and kept by the tagger)
+        # carries a fourth element.
+        "mentions": [[m["text"], m["pi_type"], m["negated"]] + (["contextual"] if m["contextual"] else [])
+                     for m in ms],
         "negations": [[n["cue"]["text"], n["conditional"]] for n in p["negations"]],
         "sdks": [[s["id"], s["matches"][0]["text"], s["in_sdk_list"]] for s in p["sdks"]],
         "sdk_list": p["sdk_list"]["text"] if p["sdk_list"] else None,
@@ -103,7 +106,7 @@ def main():
     tmp = tempfile.mkdtemp()
     try:
         cases = []
-        for name in ("zh_utf8.txt", "en.txt", "policy.html"):
+        for name in ("zh_utf8.txt", "en.txt", "policy.html", "contextual.txt"):
             cases.append((name, os.path.join(args.fixtures, name), dict(expected[name])))
         # Re-encodings made at test time: GBK by glibc iconv, UTF-16 with a BOM by Python.
         zh = os.path.join(args.fixtures, "zh_utf8.txt")

@@ -18,12 +18,13 @@
 ///
 ///   policy_tagger_train --corpus DIR --out FILE --date YYYY-MM-DD [--split even|all]
 ///       [--epochs N] [--seed N] [--min-count N] [--rate R] [--check] [--min-train-f1 F]
-///       [--command "how it was run"] [--corpus-name NAME]
+///       [--command "how it was run"] [--corpus-name NAME] [--dump-cv FILE]
 ///
 /// --check reloads the written file through the knowledge layer, re-reads every training file
 /// with it and fails unless the reader's scores equal the trainer's (the runtime and the
 /// trainer compute the same features); --min-train-f1 fails when the model fits its own
-/// training files worse than F.
+/// training files worse than F; --dump-cv writes the cross-validation's out-of-fold score of
+/// every mention (id, start, end, score, label as TSV) for error analysis.
 
 #include <algorithm>
 #include <cmath>
@@ -60,10 +61,12 @@ struct Options {
   double rate = 0.02;
   bool check = false;
   double min_train_f1 = -1;
+  std::string dump_cv; ///< write the out-of-fold scores here (TSV: id, start, end, score, label)
 };
 
 struct Example {
   std::vector<std::string> names;
+  uint32_t start = 0, end = 0;    ///< the mention's span (code points)
   std::vector<uint32_t> features; ///< indices, after pruning
   bool label = false;
 };
@@ -113,6 +116,8 @@ Doc load_doc(const ap::PolicyReader& reader, const std::string& corpus, const st
     const ap::Mention& m = r.mentions[i];
     Example e;
     e.names = std::move(features[i]);
+    e.start = m.span.start;
+    e.end = m.span.end;
     std::vector<uint32_t> hit;
     for (uint32_t g = 0; g < gold.size(); ++g) {
       if (m.span.start < gold[g].second && gold[g].first < m.span.end) hit.push_back(g);
@@ -268,7 +273,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: policy_tagger_train --corpus DIR --out FILE --date YYYY-MM-DD "
                "[--split even|all] [--epochs N] [--seed N] [--min-count N] [--rate R] "
-               "[--check] [--min-train-f1 F] [--command TEXT] [--corpus-name NAME]\n");
+               "[--check] [--min-train-f1 F] [--command TEXT] [--corpus-name NAME] "
+               "[--dump-cv FILE]\n");
   return 2;
 }
 
@@ -313,6 +319,17 @@ int run(const Options& o) {
       cv_docs.push_back(&docs[fold[f][j]]);
       cv_p.push_back(std::move(p[j]));
     }
+  }
+  if (!o.dump_cv.empty()) {
+    std::ofstream f(o.dump_cv, std::ios::binary);
+    for (size_t d = 0; d < cv_docs.size(); ++d) {
+      for (size_t i = 0; i < cv_docs[d]->mentions.size(); ++i) {
+        const Example& e = cv_docs[d]->mentions[i];
+        f << cv_docs[d]->id << '\t' << e.start << '\t' << e.end << '\t' << cv_p[d][i] << '\t'
+          << (e.label ? 1 : 0) << '\n';
+      }
+    }
+    if (!f) throw std::runtime_error(o.dump_cv + ": cannot write");
   }
   double best_th = 0.5;
   Figures best;
@@ -411,7 +428,15 @@ int run(const Options& o) {
       auto text = ap::read_policy_text(
           appaudit::ByteView(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), d.path,
           diags);
-      const ap::PolicyReport r = reader2.analyze(*text);
+      // With features, so that the contextual candidates the model drops are kept and the
+      // mentions line up with the trainer's examples.
+      std::vector<std::vector<std::string>> unused;
+      const ap::PolicyReport r = reader2.analyze(*text, &unused);
+      if (r.mentions.size() != d.mentions.size()) {
+        throw std::runtime_error(d.path + ": the reader found " +
+                                 std::to_string(r.mentions.size()) + " mentions, the trainer " +
+                                 std::to_string(d.mentions.size()));
+      }
       std::vector<double> s;
       for (size_t i = 0; i < r.mentions.size(); ++i) {
         double z = round3(m.bias);
@@ -472,6 +497,8 @@ int main(int argc, char** argv) {
         o.min_train_f1 = std::stod(value());
       } else if (a == "--command") {
         o.command = value();
+      } else if (a == "--dump-cv") {
+        o.dump_cv = value();
       } else if (a == "--corpus-name") {
         o.corpus_name = value();
       } else {
