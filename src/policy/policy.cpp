@@ -686,10 +686,10 @@ bool cjk_or_alnum(char32_t c) {
 /// 信息, 数据, 记录 …) outside a PI term or stop phrase, with the modifier before it — at most 8
 /// CJK letters or ASCII letters/digits, not over a PI term, a stop phrase, a cue that ends a
 /// modifier (a practice verb, purpose, condition, sharing, negation, list or right-context
-/// cue, a `pi_head_boundary` word such as 和/及) or punctuation; a leading 的, 之 or 等 is
-/// dropped (设备型号等信息 → 信息). Heads whose candidates overlap (统计数据信息) make one
-/// candidate (at most kMaxContextual code points). Appended to `r.mentions`, which is then sorted
-/// by position again.
+/// cue, a `pi_head_boundary` word such as 和/及) or punctuation, and not at all after a 等
+/// right before the head (重力感应设备等信息 → 信息); a leading 的, 之 or 等 is dropped. Heads
+/// whose candidates overlap (统计数据信息) make one candidate (at most kMaxContextual code points).
+/// Appended to `r.mentions`, which is then sorted by position again.
 constexpr uint32_t kMaxContextual = 16; ///< code points of a merged contextual candidate
 
 template <class SpanFn>
@@ -722,7 +722,10 @@ void add_contextual(const std::vector<TermInfo>& terms, const std::u32string& t,
     for (uint32_t k = h->start; k < h->end && !inside; ++k) inside = taken[k] != 0;
     if (inside) continue;
     uint32_t b = h->start;
-    while (b > 0 && h->start - b < 8 && !stops_before[b] && !taken[b - 1] &&
+    // 等 right before the head ends a list (设备型号、重力感应设备等信息), elsewhere it is a
+    // word (会员等级信息).
+    const bool list_end = b > 0 && t[b - 1] == U'等';
+    while (!list_end && b > 0 && h->start - b < 8 && !stops_before[b] && !taken[b - 1] &&
            cjk_or_alnum(t[b - 1])) {
       --b;
     }

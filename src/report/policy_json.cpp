@@ -1,5 +1,6 @@
 #include "report/policy_json.hpp"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -157,6 +158,26 @@ std::string render_policy_text(const policy::PolicyReport& r, const PolicyInput&
   for (const auto& [type, c] : by_type) {
     o << "  " << type << "  " << c.first
       << (c.second > 0 ? " (" + std::to_string(c.second) + " negated)" : "") << "\n";
+  }
+  // Contextual mentions (vague phrases kept by the tagger): their words say more than the
+  // type personal_info; the first few, each once.
+  std::vector<std::string> contextual;
+  size_t n_contextual = 0;
+  bool more = false;
+  for (const auto& m : r.mentions) {
+    if (!m.contextual) continue;
+    ++n_contextual;
+    if (std::find(contextual.begin(), contextual.end(), m.span.text) != contextual.end()) continue;
+    if (contextual.size() < 12) {
+      contextual.push_back(m.span.text);
+    } else {
+      more = true;
+    }
+  }
+  if (n_contextual > 0) {
+    o << "  (personal_info includes " << n_contextual << " contextual: ";
+    for (size_t i = 0; i < contextual.size(); ++i) o << (i ? ", " : "") << contextual[i];
+    o << (more ? ", …" : "") << ")\n";
   }
   o << "negations: " << r.negations.size() << ", purposes: " << r.purposes.size()
     << ", conditions: " << r.conditions.size() << ", sharing statements: " << r.sharing.size()
