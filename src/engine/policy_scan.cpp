@@ -6,6 +6,7 @@
 #include <set>
 
 #include "apk/axml.hpp"
+#include "dex/mutf8.hpp"
 
 namespace appaudit::engine {
 namespace {
@@ -15,7 +16,7 @@ constexpr uint64_t kMaxFileBytes = 1ull << 20;  // each (real policies: < 200 Ki
 constexpr uint64_t kMaxTotalBytes = 4ull << 20; // all candidate texts read, together
 constexpr size_t kMaxUrls = 32;                 // URL candidates kept
 constexpr size_t kMaxLayouts = 400;             // compiled layouts searched for literal text
-constexpr size_t kMaxStringTexts = 16;          // string resources analysed as texts
+constexpr size_t kMaxStringTexts = 16;          // long strings analysed as texts, per source
 constexpr size_t kMaxUrlLength = 512;
 
 std::string lower_ascii(std::string_view s) {
@@ -250,12 +251,20 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
       }
     }
   }
+  // String constants in the code: policy URLs, and a first-run dialog's text or the policy
+  // itself written into the code rather than the resources (AlertDialog.setMessage("…请您
+  // 阅读《隐私政策》…同意…")).
   if (dex != nullptr) {
+    size_t texts = 0;
     for (const dex::DexFile& f : *dex) {
       const uint32_t n = f.string_ids_size();
-      for (uint32_t i = 0; i < n && seen_urls.size() < kMaxUrls; ++i) {
+      for (uint32_t i = 0; i < n; ++i) {
         auto s = f.string(dex::StringIdx(i));
-        if (s && s->size() > 8 && (*s)[0] == 'h') add_url(*s, f.name());
+        if (!s || s->size() <= 8) continue;
+        if ((*s)[0] == 'h' && seen_urls.size() < kMaxUrls) add_url(*s, f.name());
+        if (!mentions_policy(*s)) continue;
+        const std::string utf8 = dex::is_ascii(*s) ? std::string(*s) : dex::mutf8_to_utf8(*s);
+        consider_string(utf8, f.name() + " string #" + std::to_string(i), "dex.txt", texts);
       }
     }
   }
