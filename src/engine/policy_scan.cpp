@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "apk/axml.hpp"
@@ -11,6 +12,8 @@
 namespace appaudit::engine {
 namespace {
 
+using Json = nlohmann::json;
+
 constexpr size_t kMaxFiles = 64;                // in-APK files read as policy candidates
 constexpr uint64_t kMaxFileBytes = 1ull << 20;  // each (real policies: < 200 KiB)
 constexpr uint64_t kMaxTotalBytes = 4ull << 20; // all candidate texts read, together
@@ -18,6 +21,8 @@ constexpr size_t kMaxUrls = 32;                 // URL candidates kept
 constexpr size_t kMaxLayouts = 400;             // compiled layouts searched for literal text
 constexpr size_t kMaxStringTexts = 16;          // long strings analysed as texts, per source
 constexpr size_t kMaxUrlLength = 512;
+constexpr size_t kMaxJsonFiles = 16;   // JSON dialog configurations read
+constexpr size_t kMaxDialogTexts = 16; // dialog_text candidates kept
 
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
@@ -25,6 +30,10 @@ std::string lower_ascii(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 bool has_any(std::string_view haystack, std::initializer_list<std::string_view> needles) {
@@ -60,6 +69,29 @@ bool policy_url(std::string_view s) {
 bool mentions_policy(std::string_view s) {
   return has_any(s, {"隐私政策", "隐私协议", "隐私条款", "隐私权政策", "个人信息保护政策"}) ||
          has_any(lower_ascii(s), {"privacy policy"});
+}
+
+/// The http(s) addresses inside a longer text (a dialog's <a href="https://…/privacy.html">),
+/// each up to the first blank, quote, angle bracket or non-ASCII byte; at most 8.
+std::vector<std::string_view> embedded_urls(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (size_t at = s.find("http"); at != std::string_view::npos && out.size() < 8;
+       at = s.find("http", at + 4)) {
+    const std::string_view rest = s.substr(at);
+    if (rest.substr(0, 7) != "http://" && rest.substr(0, 8) != "https://") continue;
+    size_t end = 0;
+    while (end < rest.size() && end < kMaxUrlLength) {
+      const auto c = static_cast<unsigned char>(rest[end]);
+      if (c <= 0x20 || c >= 0x7F || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\') {
+        break;
+      }
+      ++end;
+    }
+    std::string_view url = rest.substr(0, end);
+    url = url.substr(0, url.find("&quot;")); // href=&quot;https://…&quot; in a string resource
+    out.push_back(url);
+  }
+  return out;
 }
 
 ByteView bytes_of(std::string_view s) {
@@ -156,6 +188,7 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
       const bool place = name.rfind("assets/", 0) == 0 || name.rfind("res/raw/", 0) == 0;
       if (!place || name.back() == '/') continue;
       if (!text_like_extension(name) && !policy_like_name(name)) continue;
+      if (ends_with(name, ".json")) continue; // a dialog's configuration: its strings, below
       if (e.uncompressed_size > kMaxFileBytes || e.uncompressed_size == 0) continue;
       if (e.uncompressed_size > budget) break;
       budget -= e.uncompressed_size;
@@ -184,12 +217,17 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
   // A string from the resources or a layout: a policy URL; a short text naming the policy and
   // asking to agree (a first-run dialog's); or a long one analysed as policy text (at most
   // kMaxStringTexts per source, counted in `texts`, within the byte budget).
+  size_t dialogs = 0; // dialog_text candidates kept
   auto consider_string = [&](const std::string& s, const std::string& where,
                              const std::string& analysed_as, size_t& texts) {
     add_url(s, where);
     if (!mentions_policy(s)) return;
+    if (s.size() < 4096) {
+      for (std::string_view url : embedded_urls(s)) add_url(url, where);
+    }
     if (s.size() < 600) {
-      if (has_any(s, {"同意", "agree", "Agree"})) {
+      if (dialogs < kMaxDialogTexts && has_any(s, {"同意", "agree", "Agree"})) {
+        ++dialogs;
         PolicyCandidate c;
         c.kind = "dialog_text";
         c.where = where;
@@ -247,6 +285,40 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
         for (const auto& a : el->attributes) {
           if (!a.is_string()) continue;
           consider_string(a.text(), e.name, "layout.txt", texts);
+        }
+      }
+    }
+  }
+  // JSON under assets/ with a privacy-like name: a native consent dialog's configuration
+  // (uni-app's androidPrivacy.json: "message": "…请你务必审慎阅读…《隐私政策》…", "buttonAccept":
+  // "同意并接受"). Its string values count like string resources.
+  if (zip != nullptr) {
+    size_t files = 0, texts = 0;
+    for (const apk::ZipEntry& e : zip->entries()) {
+      if (files >= kMaxJsonFiles) break;
+      const std::string name = lower_ascii(e.name);
+      if (name.rfind("assets/", 0) != 0 || !ends_with(name, ".json") || !policy_like_name(name)) {
+        continue;
+      }
+      if (e.uncompressed_size > kMaxFileBytes || e.uncompressed_size == 0 ||
+          e.uncompressed_size > budget) {
+        continue;
+      }
+      budget -= e.uncompressed_size;
+      ++files;
+      auto data = zip->read(e);
+      if (!data) continue;
+      const auto* begin = reinterpret_cast<const char*>(data->data.data());
+      const Json doc = Json::parse(begin, begin + data->data.size(), nullptr, false);
+      if (doc.is_discarded()) continue; // not JSON: not a dialog configuration
+      std::vector<const Json*> stack{&doc};
+      while (!stack.empty()) {
+        const Json* v = stack.back();
+        stack.pop_back();
+        if (v->is_string()) {
+          consider_string(v->get_ref<const std::string&>(), e.name, "json.txt", texts);
+        } else if (v->is_structured()) {
+          for (const Json& child : *v) stack.push_back(&child);
         }
       }
     }

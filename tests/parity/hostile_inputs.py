@@ -104,6 +104,16 @@ def janus(path, dex_path, base_apk):
             dst.writestr(info, src.read(info.filename))
 
 
+def policy_json_apk(path):
+    """Consent-dialog JSON under assets/ gone wrong: nested a million deep, unbalanced, and
+    5,000 strings that each look like a dialog text with a policy link."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("assets/privacy.json", "[" * 1000000)
+        z.writestr("assets/privacy2.json", "[" * 500000 + "]" * 500000)
+        z.writestr("assets/yinsi.json", '{"a": [' + ",".join(
+            '"请阅读《隐私政策》并同意 https://x.example/privacy/%d"' % i for i in range(5000)) + "]}")
+
+
 def scan_json(appaudit, path):
     p = subprocess.run([appaudit, "scan", path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=TIME_LIMIT_S, preexec_fn=limit)
@@ -171,6 +181,14 @@ def main():
             failures.append((jp, "a DEX with an APK appended must be scanned as the APK, "
                                  "with an apk.dex_prefix diagnostic"))
         inputs.append(jp)
+    pj = os.path.join(args.out, "policy-json.apk")
+    policy_json_apk(pj)
+    report = scan_json(args.appaudit, pj)
+    kinds = [c["kind"] for c in ((report or {}).get("policy") or {}).get("candidates", [])]
+    if report is None or kinds.count("dialog_text") > 16 or kinds.count("url") > 32:
+        failures.append((pj, "hostile consent-dialog JSON must give a bounded report (%d dialog "
+                             "texts, %d URLs)" % (kinds.count("dialog_text"), kinds.count("url"))))
+    inputs.append(pj)
     for p in inputs:
         problem = scan(args.appaudit, p)
         if problem:
