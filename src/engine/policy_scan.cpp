@@ -217,6 +217,16 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
   // A string from the resources or a layout: a policy URL; a short text naming the policy and
   // asking to agree (a first-run dialog's); or a long one analysed as policy text (at most
   // kMaxStringTexts per source, counted in `texts`, within the byte budget).
+  // An entry to read whole (a layout, a JSON configuration): not empty, at most kMaxFileBytes,
+  // and within what is left of the budget, which it then uses.
+  auto within_budget = [&](const apk::ZipEntry& e) {
+    if (e.uncompressed_size > kMaxFileBytes || e.uncompressed_size == 0 ||
+        e.uncompressed_size > budget) {
+      return false;
+    }
+    budget -= e.uncompressed_size;
+    return true;
+  };
   size_t dialogs = 0; // dialog_text candidates kept
   auto consider_string = [&](const std::string& s, const std::string& where,
                              const std::string& analysed_as, size_t& texts) {
@@ -265,11 +275,7 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
           name.compare(name.size() - 4, 4, ".xml") != 0) {
         continue;
       }
-      if (e.uncompressed_size > kMaxFileBytes || e.uncompressed_size == 0 ||
-          e.uncompressed_size > budget) {
-        continue;
-      }
-      budget -= e.uncompressed_size;
+      if (!within_budget(e)) continue;
       ++layouts;
       auto data = zip->read(e);
       if (!data) continue;
@@ -300,11 +306,7 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
       if (name.rfind("assets/", 0) != 0 || !ends_with(name, ".json") || !policy_like_name(name)) {
         continue;
       }
-      if (e.uncompressed_size > kMaxFileBytes || e.uncompressed_size == 0 ||
-          e.uncompressed_size > budget) {
-        continue;
-      }
-      budget -= e.uncompressed_size;
+      if (!within_budget(e)) continue;
       ++files;
       auto data = zip->read(e);
       if (!data) continue;
