@@ -3,6 +3,9 @@
 // their own connection, or processes) queue on the database lock instead of failing half-way.
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "store/db.hpp"
 
 namespace appaudit::store {
@@ -151,6 +154,14 @@ Expected<std::unique_ptr<Db>> open_sqlite_db(const std::string& path) {
   }
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   sqlite3_extended_result_codes(db, 1);
+  // Switching a fresh file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY to
+  // a connection racing another for it without calling the busy handler (several processes
+  // opening a new data folder at once): retry for up to the busy timeout.
+  for (int waited = 0; waited < kBusyTimeoutMs; waited += 10) {
+    const int busy = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if ((busy & 0xff) != SQLITE_BUSY && (busy & 0xff) != SQLITE_LOCKED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   auto out = std::make_unique<SqliteDb>(db, path);
   // The first statements read the file header: a non-database fails here, clearly.
   for (const char* pragma :
