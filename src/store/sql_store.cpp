@@ -596,18 +596,18 @@ class SqlStore final : public Store {
     }
     params.push_back(clamp_limit(page.limit));
     params.push_back(std::max<int64_t>(0, page.offset));
-    auto r = q(std::string("SELECT ") + kAppColumns +
-                   "FROM apps a LEFT JOIN enterprises e ON "
-                   "e.id = a.enterprise_id" +
-                   where + " ORDER BY a.id DESC LIMIT ? OFFSET ?",
+    // One query: each app with its newest version (and that version's newest scan) joined.
+    auto r = q(std::string("SELECT ") + kAppColumns + ", " + kVersionColumns +
+                   "FROM apps a LEFT JOIN enterprises e ON e.id = a.enterprise_id "
+                   "LEFT JOIN app_versions v ON v.id = (SELECT v2.id FROM app_versions v2 "
+                   "WHERE v2.app_id = a.id ORDER BY v2.version_code DESC, v2.id DESC LIMIT 1) " +
+                   kVersionScanJoin + where + " ORDER BY a.id DESC LIMIT ? OFFSET ?",
                params);
     if (!r) return wrap(r.error(), "cannot list the apps");
     std::vector<AppInfo> out;
     for (const Row& row : r->rows) {
       AppInfo app = read_app(row);
-      auto versions = app_versions_locked(app.id, 1);
-      if (!versions) return versions.error();
-      if (!versions->empty()) app.latest = versions->front();
+      if (!row.null(kAppColumnCount)) app.latest = read_version(row, kAppColumnCount);
       out.push_back(std::move(app));
     }
     return out;
@@ -1123,9 +1123,30 @@ class SqlStore final : public Store {
 
   static constexpr const char* kAppColumns =
       "a.id, a.package, a.label, a.enterprise_id, e.name, "
-      "(SELECT COUNT(*) FROM app_versions v WHERE v.app_id = a.id), "
+      "(SELECT COUNT(*) FROM app_versions v1 WHERE v1.app_id = a.id), "
       "(SELECT COUNT(*) FROM cases c WHERE c.app_id = a.id AND c.status IN ('open', 'rectifying', "
       "'notified')) ";
+  static constexpr size_t kAppColumnCount = 7;
+  /// A version `v` and the newest scan `s` of its bytes (joined with kVersionScanJoin).
+  static constexpr const char* kVersionColumns =
+      "v.id, v.version_code, v.version_name, v.sha256, v.created_at, s.id, s.status, "
+      "(SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) ";
+  static constexpr const char* kVersionScanJoin =
+      "LEFT JOIN scans s ON s.id = (SELECT MAX(s2.id) FROM scans s2 JOIN submissions b2 ON "
+      "b2.id = s2.submission_id WHERE b2.sha256 = v.sha256) ";
+
+  static AppVersionInfo read_version(const Row& row, size_t at) {
+    AppVersionInfo v;
+    v.id = row.i64(at);
+    v.version_code = row.i64(at + 1);
+    v.version_name = row.text(at + 2);
+    v.sha256 = row.text(at + 3);
+    v.created_at = row.i64(at + 4);
+    v.scan_id = row.opt(at + 5);
+    v.status = row.text(at + 6);
+    v.findings = row.i64(at + 7);
+    return v;
+  }
 
   static AppInfo read_app(const Row& row) {
     AppInfo a;
@@ -1141,26 +1162,13 @@ class SqlStore final : public Store {
   /// An app's versions, newest first, each with the newest scan of its bytes.
   Expected<std::vector<AppVersionInfo>> app_versions_locked(int64_t app_id, int64_t limit) {
     auto r =
-        q("SELECT v.id, v.version_code, v.version_name, v.sha256, v.created_at, s.id, "
-          "s.status, (SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id) "
-          "FROM app_versions v LEFT JOIN scans s ON s.id = (SELECT MAX(s2.id) FROM scans s2 "
-          "JOIN submissions b2 ON b2.id = s2.submission_id WHERE b2.sha256 = v.sha256) "
-          "WHERE v.app_id = ? ORDER BY v.version_code DESC, v.id DESC LIMIT ?",
+        q(std::string("SELECT ") + kVersionColumns + "FROM app_versions v " + kVersionScanJoin +
+              "WHERE v.app_id = ? ORDER BY v.version_code DESC, v.id DESC "
+              "LIMIT ?",
           {app_id, limit});
     if (!r) return wrap(r.error(), "cannot read the app's versions");
     std::vector<AppVersionInfo> out;
-    for (const Row& row : r->rows) {
-      AppVersionInfo v;
-      v.id = row.i64(0);
-      v.version_code = row.i64(1);
-      v.version_name = row.text(2);
-      v.sha256 = row.text(3);
-      v.created_at = row.i64(4);
-      v.scan_id = row.opt(5);
-      v.status = row.text(6);
-      v.findings = row.i64(7);
-      out.push_back(std::move(v));
-    }
+    for (const Row& row : r->rows) out.push_back(read_version(row, 0));
     return out;
   }
 

@@ -330,6 +330,66 @@ TEST_P(StoreTest, AppVersionsAreRecordedOnce) {
   EXPECT_EQ(db().query("SELECT COUNT(*) FROM app_versions"), std::vector<std::string>{"2"});
 }
 
+TEST_P(StoreTest, ListAppsShowsEachAppsNewestVersionAndItsScan) {
+  auto s = db().open();
+  ASSERT_TRUE(s);
+  auto reg = s->add_user("regina", Role::kRegulator, "");
+  ASSERT_TRUE(reg.has_value());
+  auto ent = s->ensure_enterprise("Acme");
+  ASSERT_TRUE(ent.has_value());
+  // Version 2 is recorded before version 1: "newest" is by version code, not by row id.
+  ASSERT_TRUE(s->record_app_version("com.acme.app", 2, "2.0", sha_of("v2"), *ent).has_value());
+  ASSERT_TRUE(s->record_app_version("com.acme.app", 1, "1.0", sha_of("v1"), *ent).has_value());
+  ASSERT_TRUE(s->record_app_version("com.other.app", 5, "5.0", sha_of("o5"), *ent).has_value());
+  auto old = s->submit(sha_of("v2"), 3, {}, reg->user, false);
+  auto sub = s->submit(sha_of("v2"), 3, {}, reg->user, true); // a re-check: the newest scan
+  auto v1 = s->submit(sha_of("v1"), 3, {}, reg->user, false);
+  ASSERT_TRUE(old.has_value() && sub.has_value() && v1.has_value());
+  ASSERT_NE(old->scan_id, sub->scan_id);
+  FindingRecord f;
+  f.rule = "pre_consent_collection";
+  f.json = "{}";
+  ASSERT_TRUE(s->add_findings(sub->scan_id, {f, f}));
+  ASSERT_TRUE(s->add_findings(v1->scan_id, {f}));
+  int64_t total = 0;
+  auto apps = s->list_apps(reg->user, "", std::nullopt, PageQuery{}, total);
+  ASSERT_TRUE(apps.has_value()) << apps.error().to_string();
+  EXPECT_EQ(total, 2);
+  ASSERT_EQ(apps->size(), 2u);
+  const AppInfo& other = (*apps)[0]; // newest app first
+  const AppInfo& acme = (*apps)[1];
+  EXPECT_EQ(other.package, "com.other.app");
+  ASSERT_TRUE(other.latest.has_value());
+  EXPECT_EQ(other.latest->version_code, 5);
+  EXPECT_FALSE(other.latest->scan_id.has_value()); // never submitted
+  EXPECT_EQ(other.latest->findings, 0);
+  EXPECT_EQ(acme.package, "com.acme.app");
+  EXPECT_EQ(acme.versions, 2);
+  ASSERT_TRUE(acme.latest.has_value());
+  EXPECT_EQ(acme.latest->version_code, 2);
+  EXPECT_EQ(acme.latest->version_name, "2.0");
+  EXPECT_EQ(acme.latest->sha256, sha_of("v2"));
+  EXPECT_EQ(acme.latest->scan_id, sub->scan_id);
+  EXPECT_EQ(acme.latest->findings, 2);
+  // The app page lists every version the same way, newest first.
+  auto page = s->app(reg->user, acme.id);
+  ASSERT_TRUE(page.has_value() && page->has_value());
+  ASSERT_EQ((*page)->version_list.size(), 2u);
+  EXPECT_EQ((*page)->version_list[0].scan_id, sub->scan_id);
+  EXPECT_EQ((*page)->version_list[1].version_code, 1);
+  EXPECT_EQ((*page)->version_list[1].scan_id, v1->scan_id);
+  EXPECT_EQ((*page)->version_list[1].findings, 1);
+  // A search and a page past the end.
+  apps = s->list_apps(reg->user, "other", std::nullopt, PageQuery{}, total);
+  ASSERT_TRUE(apps.has_value());
+  EXPECT_EQ(total, 1);
+  ASSERT_EQ(apps->size(), 1u);
+  EXPECT_EQ((*apps)[0].package, "com.other.app");
+  apps = s->list_apps(reg->user, "", std::nullopt, PageQuery{50, 2}, total);
+  ASSERT_TRUE(apps.has_value());
+  EXPECT_TRUE(apps->empty());
+}
+
 TEST_P(StoreTest, FindingsAreStoredAndReviewedWithAnAuditEntry) {
   auto s = db().open();
   ASSERT_TRUE(s);
