@@ -1,7 +1,9 @@
 #include "engine/policy_scan.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -21,8 +23,12 @@ constexpr size_t kMaxUrls = 32;                 // URL candidates kept
 constexpr size_t kMaxLayouts = 400;             // compiled layouts searched for literal text
 constexpr size_t kMaxStringTexts = 16;          // long strings analysed as texts, per source
 constexpr size_t kMaxUrlLength = 512;
-constexpr size_t kMaxJsonFiles = 16;   // JSON dialog configurations read
-constexpr size_t kMaxDialogTexts = 16; // dialog_text candidates kept
+constexpr size_t kMaxJsonFiles = 16;              // JSON dialog configurations read
+constexpr size_t kMaxDialogTexts = 16;            // dialog_text candidates kept
+constexpr size_t kMaxBundles = 4;                 // script bundles / Dart snapshots searched
+constexpr uint64_t kMaxBundleBytes = 64ull << 20; // each
+constexpr size_t kMaxBundleHits = 64;             // strings taken from each
+constexpr size_t kMaxBundleString = 1024;         // bytes (or UTF-16 units) each side of a hit
 
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
@@ -71,25 +77,182 @@ bool mentions_policy(std::string_view s) {
          has_any(lower_ascii(s), {"privacy policy"});
 }
 
-/// The http(s) addresses inside a longer text (a dialog's <a href="https://…/privacy.html">),
-/// each up to the first blank, quote, angle bracket or non-ASCII byte; at most 8.
+/// The http(s) address at the start of `s`, up to the first blank, quote, angle bracket,
+/// backslash or non-ASCII byte (at most kMaxUrlLength); empty when `s` does not start with one.
+std::string_view url_at(std::string_view s) {
+  if (s.substr(0, 7) != "http://" && s.substr(0, 8) != "https://") return {};
+  size_t end = 0;
+  while (end < s.size() && end < kMaxUrlLength) {
+    const auto c = static_cast<unsigned char>(s[end]);
+    if (c <= 0x20 || c >= 0x7F || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\') {
+      break;
+    }
+    ++end;
+  }
+  const std::string_view url = s.substr(0, end);
+  return url.substr(0, url.find("&quot;")); // href=&quot;https://…&quot; in a string resource
+}
+
+/// The http(s) addresses inside a longer text (a dialog's <a href="https://…/privacy.html">);
+/// at most 8.
 std::vector<std::string_view> embedded_urls(std::string_view s) {
   std::vector<std::string_view> out;
   for (size_t at = s.find("http"); at != std::string_view::npos && out.size() < 8;
        at = s.find("http", at + 4)) {
-    const std::string_view rest = s.substr(at);
-    if (rest.substr(0, 7) != "http://" && rest.substr(0, 8) != "https://") continue;
-    size_t end = 0;
-    while (end < rest.size() && end < kMaxUrlLength) {
-      const auto c = static_cast<unsigned char>(rest[end]);
-      if (c <= 0x20 || c >= 0x7F || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\') {
-        break;
+    if (const std::string_view url = url_at(s.substr(at)); !url.empty()) out.push_back(url);
+  }
+  return out;
+}
+
+/// Where cross-platform apps keep their UI strings: React Native bundles (JavaScript or
+/// Hermes bytecode), uni-app / Cordova scripts, Flutter's compiled Dart (libapp.so).
+bool bundle_like(std::string_view lower) {
+  if (lower.rfind("assets/", 0) == 0) {
+    return ends_with(lower, ".bundle") || ends_with(lower, ".hbc") || ends_with(lower, ".js");
+  }
+  return lower.rfind("lib/", 0) == 0 && ends_with(lower, "/libapp.so");
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// A JavaScript string body with its \uXXXX escapes (minifiers write non-ASCII that way)
+/// decoded; surrogate pairs joined, lone ones dropped.
+std::string unescape_js(std::string_view s) {
+  std::string out;
+  uint32_t high = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 5 < s.size() && s[i + 1] == 'u') {
+      uint32_t c = 0;
+      bool ok = true;
+      for (size_t k = 2; k < 6 && ok; ++k) {
+        const int h = hex_value(s[i + k]);
+        ok = h >= 0;
+        c = c * 16 + static_cast<uint32_t>(h < 0 ? 0 : h);
       }
-      ++end;
+      if (ok) {
+        i += 5;
+        if (c >= 0xD800 && c < 0xDC00) {
+          high = c;
+        } else if (c >= 0xDC00 && c < 0xE000) {
+          if (high != 0) policy::append_utf8(out, 0x10000 + ((high - 0xD800) << 10) + (c - 0xDC00));
+          high = 0;
+        } else {
+          policy::append_utf8(out, c);
+          high = 0;
+        }
+        continue;
+      }
     }
-    std::string_view url = rest.substr(0, end);
-    url = url.substr(0, url.find("&quot;")); // href=&quot;https://…&quot; in a string resource
-    out.push_back(url);
+    high = 0;
+    out += s[i];
+  }
+  return out;
+}
+
+/// The strings around each occurrence of a policy's name in a binary or script file, as UTF-8:
+/// UTF-8 or one-byte text (JavaScript, Hermes and Dart one-byte strings), \uXXXX-escaped
+/// JavaScript, and UTF-16LE (Hermes and Dart two-byte strings). A string runs to the nearest
+/// quote, control character or NUL, at most kMaxBundleString each way; at most kMaxBundleHits.
+std::vector<std::pair<uint64_t, std::string>> strings_naming_policy(ByteView bytes) {
+  const std::string_view all(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::vector<std::pair<uint64_t, std::string>> out;
+  std::set<std::pair<size_t, size_t>> seen; // [start, end) already taken
+  auto stop8 = [](unsigned char c) { return c < 0x20 || c == '"' || c == '\'' || c == '`'; };
+  auto take8 = [&](size_t at, size_t len, bool escaped) {
+    size_t b = at, e = at + len;
+    while (b > 0 && at - b < kMaxBundleString && !stop8(static_cast<unsigned char>(all[b - 1]))) {
+      --b;
+    }
+    while (e < all.size() && e - at < kMaxBundleString &&
+           !stop8(static_cast<unsigned char>(all[e]))) {
+      ++e;
+    }
+    // Whole UTF-8 sequences only.
+    while (b < at && (static_cast<unsigned char>(all[b]) & 0xC0) == 0x80) ++b;
+    while (e > at + len && (static_cast<unsigned char>(all[e - 1]) & 0x80) != 0 &&
+           (static_cast<unsigned char>(all[e - 1]) & 0xC0) != 0x80) {
+      --e; // a lead byte cut off at the end
+    }
+    if (!seen.insert({b, e}).second) return;
+    const std::string_view body = all.substr(b, e - b);
+    out.emplace_back(b, escaped ? unescape_js(body) : std::string(body));
+  };
+  auto take16 = [&](size_t at, size_t len) {
+    auto unit = [&](size_t i) {
+      return static_cast<uint32_t>(static_cast<unsigned char>(all[i])) |
+             (static_cast<uint32_t>(static_cast<unsigned char>(all[i + 1])) << 8);
+    };
+    // Between the string and its neighbours in a binary file there is no quote: stop at any
+    // unit that is not printable ASCII, Latin-1, general or CJK punctuation, CJK ideographs or
+    // full-width forms (what a Chinese dialog text is written in).
+    auto stop16 = [](uint32_t u) {
+      const bool text = (u >= 0x20 && u < 0x7F) || (u >= 0xA0 && u < 0x100) ||
+                        (u >= 0x2000 && u < 0x2070) || (u >= 0x3000 && u < 0x3040) ||
+                        (u >= 0x4E00 && u < 0xA000) || (u >= 0xFF00 && u < 0xFFF0);
+      return !text || u == '"' || u == '\'' || u == '`';
+    };
+    size_t b = at, e = at + len;
+    while (b >= 2 && (at - b) / 2 < kMaxBundleString && !stop16(unit(b - 2))) b -= 2;
+    while (e + 1 < all.size() && (e - at) / 2 < kMaxBundleString && !stop16(unit(e))) e += 2;
+    if (!seen.insert({b, e}).second) return;
+    std::string s;
+    for (size_t i = b; i + 1 < e; i += 2) {
+      uint32_t u = unit(i);
+      if (u >= 0xD800 && u < 0xDC00 && i + 3 < e) {
+        const uint32_t lo = unit(i + 2);
+        if (lo >= 0xDC00 && lo < 0xE000) {
+          policy::append_utf8(s, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+          i += 2;
+          continue;
+        }
+      }
+      if (u >= 0xD800 && u < 0xE000) continue; // a lone surrogate
+      policy::append_utf8(s, u);
+    }
+    out.emplace_back(b, std::move(s));
+  };
+  struct Needle {
+    std::string bytes;
+    int kind; // 0 UTF-8, 1 escaped JavaScript, 2 UTF-16LE
+  };
+  std::vector<Needle> needles;
+  for (std::u16string_view word :
+       {std::u16string_view(u"隐私政策"), std::u16string_view(u"隐私协议"),
+        std::u16string_view(u"个人信息保护政策")}) {
+    std::string utf8, escaped, escaped_upper, utf16;
+    for (char16_t c : word) {
+      policy::append_utf8(utf8, c);
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+      escaped += buf;
+      std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(c));
+      escaped_upper += buf;
+      utf16 += static_cast<char>(c & 0xFF);
+      utf16 += static_cast<char>(c >> 8);
+    }
+    needles.push_back({utf8, 0});
+    needles.push_back({escaped, 1});
+    needles.push_back({escaped_upper, 1});
+    needles.push_back({utf16, 2});
+  }
+  for (const Needle& n : needles) {
+    const std::boyer_moore_horspool_searcher search(n.bytes.begin(), n.bytes.end());
+    for (auto it = all.begin(); out.size() < kMaxBundleHits;) {
+      it = std::search(it, all.end(), search);
+      if (it == all.end()) break;
+      const size_t at = static_cast<size_t>(it - all.begin());
+      if (n.kind == 2) {
+        take16(at, n.bytes.size());
+      } else {
+        take8(at, n.bytes.size(), n.kind == 1);
+      }
+      it += static_cast<std::ptrdiff_t>(n.bytes.size());
+    }
   }
   return out;
 }
@@ -322,6 +485,34 @@ PolicyScan scan_policy(const std::string& path, const apk::ZipArchive* zip,
         } else if (v->is_structured()) {
           for (const Json& child : *v) stack.push_back(&child);
         }
+      }
+    }
+  }
+  // Script bundles and compiled Dart: a first-run dialog written in React Native, uni-app,
+  // Cordova or Flutter keeps its text there (a policy's name with 同意 next to it).
+  if (zip != nullptr) {
+    size_t files = 0, texts = 0;
+    for (const apk::ZipEntry& e : zip->entries()) {
+      if (files >= kMaxBundles) break;
+      if (!bundle_like(lower_ascii(e.name))) continue;
+      if (e.uncompressed_size == 0 || e.uncompressed_size > kMaxBundleBytes) continue;
+      ++files;
+      auto data = zip->read(e);
+      if (!data) continue;
+      // Policy links: ASCII in every one of these formats. Each address is read once, and
+      // the search goes on after it.
+      const std::string_view bytes(reinterpret_cast<const char*>(data->data.data()),
+                                   data->data.size());
+      for (size_t at = bytes.find("http");
+           at != std::string_view::npos && seen_urls.size() < kMaxUrls;) {
+        const std::string_view url = url_at(bytes.substr(at));
+        if (!url.empty()) add_url(url, e.name);
+        at = bytes.find("http", at + std::max<size_t>(4, url.size()));
+      }
+      for (const auto& [offset, text] : strings_naming_policy(data->data)) {
+        char where[32];
+        std::snprintf(where, sizeof where, " @0x%llx", static_cast<unsigned long long>(offset));
+        consider_string(text, e.name + where, "bundle.txt", texts);
       }
     }
   }

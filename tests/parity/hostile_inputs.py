@@ -106,8 +106,13 @@ def janus(path, dex_path, base_apk):
 
 def policy_json_apk(path):
     """Consent-dialog JSON under assets/ gone wrong: nested a million deep, unbalanced, and
-    5,000 strings that each look like a dialog text with a policy link."""
+    5,000 strings that each look like a dialog text with a policy link; script bundles and a
+    Dart snapshot that are nothing but a policy's name and 同意, in UTF-8 and UTF-16LE, and one
+    of "http://x/" run together."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("assets/index.android.bundle", '"隐私政策同意"' * 3000000)
+        z.writestr("assets/urls.js", "http://x/privacy" * 2000000)
+        z.writestr("lib/x86/libapp.so", "隐私政策同意".encode("utf-16-le") * 3000000)
         z.writestr("assets/privacy.json", "[" * 1000000)
         z.writestr("assets/privacy2.json", "[" * 500000 + "]" * 500000)
         z.writestr("assets/yinsi.json", '{"a": [' + ",".join(
