@@ -72,9 +72,18 @@ bool policy_url(std::string_view s) {
   return has_any(lower_ascii(s), {"privacy", "yinsi", "ysxy", "ystk", "ysbh", "policy", "隐私"});
 }
 
+/// Whether `s` contains `lower` (ASCII, lower case) ignoring ASCII case; no copy of `s`
+/// (called for every DEX string constant).
+bool contains_ascii_ci(std::string_view s, std::string_view lower) {
+  const auto it = std::search(s.begin(), s.end(), lower.begin(), lower.end(), [](char a, char b) {
+    return (a >= 'A' && a <= 'Z' ? static_cast<char>(a - 'A' + 'a') : a) == b;
+  });
+  return it != s.end();
+}
+
 bool mentions_policy(std::string_view s) {
   return has_any(s, {"隐私政策", "隐私协议", "隐私条款", "隐私权政策", "个人信息保护政策"}) ||
-         has_any(lower_ascii(s), {"privacy policy"});
+         contains_ascii_ci(s, "privacy policy");
 }
 
 /// The http(s) address at the start of `s`, up to the first blank, quote, angle bracket,

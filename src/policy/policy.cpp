@@ -496,6 +496,13 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
     for (size_t i = 0; i < r.mentions.size(); ++i) index_in[i] = seen[r.mentions[i].sentence]++;
   }
   const size_t doc_len = std::max<size_t>(t.size(), 1);
+  // A feature naming the two (folded) characters at i and i + 1.
+  auto bigram = [&](const char* prefix, size_t i) {
+    std::string name = prefix;
+    append_cp(name, folded[i]);
+    append_cp(name, folded[i + 1]);
+    return name;
+  };
   auto lookup = [&](const std::string& f) {
     if (model == nullptr) return 0.0;
     auto it = model->weights.find(f);
@@ -515,20 +522,14 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
     // Character bigrams of the sentence (at most its first 300 characters).
     for (size_t i = b; i + 1 < e && i < b + 300; ++i) {
       if (blank(t[i]) || blank(t[i + 1])) continue;
-      std::string name = "sb=";
-      append_cp(name, folded[i]);
-      append_cp(name, folded[i + 1]);
-      uniq.push_back(std::move(name));
+      uniq.push_back(bigram("sb=", i));
     }
     const size_t line = line_of(r.sentences[s].first);
     if (heading_line[line] != SIZE_MAX) {
       const auto [hb, he] = lines[heading_line[line]];
       for (size_t i = hb; i + 1 < he && i < hb + 40; ++i) {
         if (blank(t[i]) || blank(t[i + 1])) continue;
-        std::string name = "hb=";
-        append_cp(name, folded[i]);
-        append_cp(name, folded[i + 1]);
-        uniq.push_back(std::move(name));
+        uniq.push_back(bigram("hb=", i));
       }
     }
     std::sort(uniq.begin(), uniq.end());
@@ -631,17 +632,11 @@ void mark_practice(const std::vector<TermInfo>& terms, const std::set<std::u32st
       std::vector<std::string> near;
       const uint32_t from = std::max(sb, ms >= 12 ? ms - 12 : 0u);
       for (uint32_t i = from; i + 1 < ms; ++i) {
-        std::string name = "lb=";
-        append_cp(name, folded[i]);
-        append_cp(name, folded[i + 1]);
-        near.push_back(std::move(name));
+        near.push_back(bigram("lb=", i));
       }
       const uint32_t to = std::min<uint32_t>(se, m.span.end + 12);
       for (uint32_t i = m.span.end; i + 1 < to; ++i) {
-        std::string name = "rb=";
-        append_cp(name, folded[i]);
-        append_cp(name, folded[i + 1]);
-        near.push_back(std::move(name));
+        near.push_back(bigram("rb=", i));
       }
       std::sort(near.begin(), near.end());
       near.erase(std::unique(near.begin(), near.end()), near.end());
@@ -765,17 +760,15 @@ void add_contextual(const std::vector<TermInfo>& terms, const std::u32string& t,
 /// Removes the contextual candidates the tagger did not take (`practice` false) and renumbers
 /// the mention indices of negations and statements; a statement left without mentions goes.
 void drop_rejected_contextual(PolicyReport& r) {
+  auto rejected = [](const Mention& m) { return m.contextual && !m.practice; };
+  if (std::none_of(r.mentions.begin(), r.mentions.end(), rejected)) return;
   std::vector<uint32_t> renumber(r.mentions.size(), UINT32_MAX);
   std::vector<Mention> kept;
   kept.reserve(r.mentions.size());
   for (size_t i = 0; i < r.mentions.size(); ++i) {
-    if (r.mentions[i].contextual && !r.mentions[i].practice) continue;
+    if (rejected(r.mentions[i])) continue;
     renumber[i] = static_cast<uint32_t>(kept.size());
     kept.push_back(std::move(r.mentions[i]));
-  }
-  if (kept.size() == r.mentions.size()) {
-    r.mentions = std::move(kept);
-    return;
   }
   r.mentions = std::move(kept);
   auto fix = [&](std::vector<uint32_t>& list) {
